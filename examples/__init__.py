@@ -1,0 +1,1 @@
+"""Bundled example apps testboost is demonstrated and tested on."""

@@ -1,0 +1,178 @@
+"""The ``testboost`` command line, also available as ``flask testboost ...``.
+
+This is the only module that wires the stages together; each command is a short recipe over
+``target``, ``inventory``, ``analysis`` and ``report``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+from flask import Flask
+from flask.cli import ScriptInfo
+
+from testboost import __version__
+from testboost.errors import UsageError
+from testboost.inventory import Route, build_inventory
+from testboost.report.console import make_console
+from testboost.report.files import write_json_atomic
+from testboost.report.inventory import (
+    InputLines,
+    describe_inputs,
+    render_routes,
+    routes_document,
+)
+from testboost.sandbox import Sandbox
+from testboost.target import load_app, resolve_spec
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEMO_APP = "examples.shopapi:create_app()"
+
+
+def _app_options(function: F) -> F:
+    """The options every command that loads an app shares."""
+    function = click.option(
+        "--debug", is_flag=True, help="Show full tracebacks for errors in your app or input."
+    )(function)
+    function = click.option(
+        "--allow-db",
+        "allow_db",
+        multiple=True,
+        metavar="URL",
+        help="Let the app use this non-local database URL as is (by default testboost refuses "
+        "remote databases and points local ones at a temporary SQLite file).",
+    )(function)
+    function = click.option(
+        "--app",
+        "app_spec",
+        metavar="SPEC",
+        help="The app, as for `flask --app`: 'pkg', 'pkg.module:app', "
+        "\"pkg:create_app('testing')\" or 'path/to/app.py'. "
+        "Default: [tool.testboost] app in ./pyproject.toml, then FLASK_APP.",
+    )(function)
+    return function
+
+
+def _fail(message: str, detail: str | None, debug: bool) -> NoReturn:
+    err = make_console(sys.stderr)
+    if debug and detail:
+        err.print(detail, markup=False, highlight=False)
+    err.print(f"testboost: error: {message}", markup=False, highlight=False)
+    sys.exit(2)
+
+
+def _run(debug: bool, action: Callable[[], int]) -> NoReturn:
+    """Run a command body: a :class:`UsageError` becomes one line on stderr and exit 2."""
+    try:
+        code = action()
+    except UsageError as exc:
+        _fail(exc.message, exc.detail, debug)
+    sys.exit(code)
+
+
+def _spec(app_spec: str | None) -> str:
+    """``--app``, else what ``flask --app`` was given when run as ``flask testboost``."""
+    if not app_spec:
+        info = click.get_current_context().find_object(ScriptInfo)
+        if info is not None and info.app_import_path:
+            app_spec = info.app_import_path
+    return resolve_spec(app_spec)
+
+
+@contextmanager
+def _loaded(spec: str, allow_db: tuple[str, ...]) -> Iterator[tuple[Flask, Sandbox]]:
+    with Sandbox(allow_db=allow_db) as sandbox:
+        app = load_app(spec, sandbox)
+        yield app, sandbox
+
+
+def _inputs(routes: tuple[Route, ...]) -> InputLines:
+    from testboost.analysis.inputs import infer_inputs
+
+    lines: dict[tuple[str, str], tuple[str, ...]] = {}
+    for route in routes:
+        for handler in route.handlers:
+            if route.kind == "view":
+                lines[(route.endpoint, handler.method)] = describe_inputs(
+                    infer_inputs(handler.function)
+                )
+    return lines
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="testboost")
+def main() -> None:
+    """Turn an untested Flask application into a tested one.
+
+    testboost loads your app the way `flask --app` does, inside a sandbox (a temporary SQLite
+    database, no outbound network), lists its routes and what each one demands.
+    """
+
+
+@main.command()
+@_app_options
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the inventory as JSON (schema testboost.routes/1) to FILE.",
+)
+def routes(
+    app_spec: str | None, allow_db: tuple[str, ...], debug: bool, json_path: Path | None
+) -> None:
+    """List every route: methods, endpoint, blueprint, view file:line, auth and inputs.
+
+    \b
+    Examples:
+      testboost routes --app "myapi:create_app('testing')"
+      testboost routes --app app.py --json routes.json
+    """
+
+    def action() -> int:
+        spec = _spec(app_spec)
+        with _loaded(spec, allow_db) as (app, _sandbox):
+            inventory = build_inventory(app)
+            inputs = _inputs(inventory)
+        render_routes(make_console(), inventory, inputs)
+        if json_path is not None:
+            write_json_atomic(json_path, routes_document(spec, inventory, inputs))
+        return 0
+
+    _run(debug, action)
+
+
+@main.command()
+@click.option("--debug", is_flag=True, help="Show full tracebacks.")
+def demo(debug: bool) -> None:
+    """Run testboost on the bundled example shop API (examples/shopapi).
+
+    Run it from a checkout of testboost: it lists the example app's routes.
+    """
+
+    def action() -> int:
+        if not Path("examples", "shopapi", "__init__.py").is_file():
+            raise UsageError(
+                "The demo needs the bundled examples: run it from the root of a testboost checkout."
+            )
+        console = make_console()
+        console.print(f"testboost demo: inventory of {DEMO_APP}\n")
+        with _loaded(DEMO_APP, ()) as (app, _sandbox):
+            inventory = build_inventory(app)
+            inputs = _inputs(inventory)
+        render_routes(console, inventory, inputs)
+        return 0
+
+    _run(debug, action)
+
+
+flask_group = click.Group(
+    "testboost",
+    commands={"routes": routes},
+    help="testboost commands on the app given to `flask --app` (see `testboost --help`).",
+)

@@ -1,0 +1,1 @@
+"""Reporters: one data model, many thin renderers (terminal, JSON, ...), each a small module."""

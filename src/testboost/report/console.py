@@ -1,0 +1,33 @@
+"""The terminal: rich when it is one, plain text when piped or when ``NO_COLOR`` is set."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+from rich.console import Console
+
+
+def make_console(stream: TextIO | None = None) -> Console:
+    """A console on ``stream`` (stdout by default) that honours ``NO_COLOR`` and pipes.
+
+    Piped output is never wrapped at 80 columns, so that ``testboost routes | grep`` sees whole
+    lines.
+    """
+    stream = stream or sys.stdout
+    plain = not stream.isatty() or "NO_COLOR" in os.environ
+    return Console(
+        file=stream,
+        no_color="NO_COLOR" in os.environ,
+        highlight=False,
+        width=240 if not stream.isatty() else None,
+        emoji=False,
+        soft_wrap=False,
+        force_terminal=False if plain else None,
+    )
+
+
+def is_plain(console: Console) -> bool:
+    """Whether to draw without boxes and colours (piped output, ``NO_COLOR``)."""
+    return not console.is_terminal or console.no_color
