@@ -31,7 +31,15 @@ def test_routes_prints_the_inventory_table(apps_dir: Path) -> None:
     result = CliRunner().invoke(main, ["routes", "--app", "pkgapp:create_app()"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].split() == ["rule", "methods", "endpoint", "blueprint", "view", "auth", "inputs"]
+    assert lines[0].split() == [
+        "rule",
+        "methods",
+        "endpoint",
+        "blueprint",
+        "view",
+        "auth",
+        "inputs",
+    ]
     row = next(line for line in lines if line.startswith("/api/items "))
     assert "GET,POST" in row and "pkgapp/__init__.py:41" in row
     assert "json: name*" in row and "query: page:int" in row
@@ -40,7 +48,9 @@ def test_routes_prints_the_inventory_table(apps_dir: Path) -> None:
 
 def test_routes_json_lists_handlers_auth_and_inputs(apps_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "routes.json"
-    result = CliRunner().invoke(main, ["routes", "--app", "pkgapp:create_app()", "--json", str(out)])
+    result = CliRunner().invoke(
+        main, ["routes", "--app", "pkgapp:create_app()", "--json", str(out)]
+    )
     assert result.exit_code == 0, result.output
     document = json.loads(out.read_text())
     assert document["schema"] == "testboost.routes/1"
@@ -69,11 +79,16 @@ def test_routes_uses_pyproject_app_when_no_app_is_given(tmp_path: Path) -> None:
     [
         (["routes", "--app", "broken_import"], "No module named 'flask_nonexistent_extension'"),
         (["routes", "--app", "sqla_app:create_remote_app()"], "remote database"),
-        (["routes", "--app", "broken_apps:create_failing_app()"], "RuntimeError: cannot reach redis"),
+        (
+            ["routes", "--app", "broken_apps:create_failing_app()"],
+            "RuntimeError: cannot reach redis",
+        ),
     ],
     ids=["import-error", "remote-db", "factory-raises"],
 )
-def test_bad_input_is_one_line_and_exit_2(apps_dir: Path, tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_input_is_one_line_and_exit_2(
+    apps_dir: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
     out = tmp_path / "routes.json"
     result = run([*args, "--json", str(out)], apps_dir)
     assert result.returncode == 2
@@ -92,7 +107,9 @@ def test_debug_shows_the_traceback(apps_dir: Path) -> None:
 
 
 def test_json_into_a_missing_directory_is_a_usage_error(apps_dir: Path, tmp_path: Path) -> None:
-    result = run(["routes", "--app", "single_file.py", "--json", str(tmp_path / "no" / "r.json")], apps_dir)
+    result = run(
+        ["routes", "--app", "single_file.py", "--json", str(tmp_path / "no" / "r.json")], apps_dir
+    )
     assert result.returncode == 2
     assert "does not exist" in result.stderr
 

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from flask import Flask
@@ -29,6 +29,9 @@ from testboost.report.inventory import (
 )
 from testboost.sandbox import Sandbox
 from testboost.target import load_app, resolve_spec
+
+if TYPE_CHECKING:
+    from testboost.explore.runner import ProbeResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -171,8 +174,145 @@ def demo(debug: bool) -> None:
     _run(debug, action)
 
 
+@main.command()
+@_app_options
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for generated values.")
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=1),
+    default=300,
+    show_default=True,
+    metavar="SECONDS",
+    help="Stop sending new requests after this long and report what was found.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=5,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time limit of one request; a request past it is reported and the scan goes on.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["critical", "high", "medium", "low", "info", "none"]),
+    default="none",
+    show_default=True,
+    help="Exit 1 when a finding at or above this severity is reported (a CI gate).",
+)
+@click.option("--select", multiple=True, metavar="CHECK", help="Run only these checks.")
+@click.option("--ignore", multiple=True, metavar="CHECK", help="Do not run these checks.")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report as JSON (schema testboost.report/1) to FILE.",
+)
+def scan(
+    app_spec: str | None,
+    allow_db: tuple[str, ...],
+    debug: bool,
+    seed: int,
+    budget: float,
+    timeout: float,
+    fail_on: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    json_path: Path | None,
+) -> None:
+    """Drive every route with valid and invalid input and report the defects found.
+
+    testboost seeds the sandbox database, logs in two users through your register/login routes,
+    then sends each route a valid request and one variation per kind of defect: unknown ids,
+    missing and malformed fields, wrong types, no credentials, another user's credentials,
+    protected fields, SQL quotes, redirect targets, unsupported methods.
+
+    \b
+    Examples:
+      testboost scan --app "myapi:create_app('testing')"
+      testboost scan --app app.py --json report.json --fail-on high
+    """
+
+    def action() -> int:
+        from testboost.checks import SEVERITIES, load_checks, run_checks
+        from testboost.report.model import build_report, report_document
+        from testboost.report.terminal import render_report
+
+        unknown = sorted({*select, *ignore} - load_checks().keys())
+        if unknown:
+            raise UsageError(
+                f"Unknown check id {', '.join(map(repr, unknown))}: use one of "
+                f"{', '.join(sorted(load_checks()))}."
+            )
+        spec = _spec(app_spec)
+        console = make_console()
+        with _loaded(spec, allow_db) as (app, sandbox):
+            inventory = build_inventory(app)
+            result = _explore_with_progress(app, spec, inventory, sandbox, seed, budget, timeout)
+        findings = run_checks(result.exchanges, result.facts, select=select or None, ignore=ignore)
+        report = build_report(
+            spec,
+            inventory,
+            result.exchanges,
+            findings,
+            seed=seed,
+            seconds=result.seconds,
+            notes=result.notes,
+        )
+        render_report(console, report)
+        if json_path is not None:
+            write_json_atomic(json_path, report_document(report))
+        if fail_on == "none":
+            return 0
+        bar = SEVERITIES.index(fail_on)
+        return 1 if any(SEVERITIES.index(f.severity) <= bar for f in findings) else 0
+
+    _run(debug, action)
+
+
+def _explore_with_progress(
+    app: Flask,
+    spec: str,
+    inventory: tuple[Route, ...],
+    sandbox: Sandbox,
+    seed: int,
+    budget: float,
+    timeout: float,
+) -> ProbeResult:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from testboost.explore.runner import explore
+
+    err = make_console(sys.stderr)
+    own = [r for r in inventory if r.kind == "view"]
+    with Progress(
+        TextColumn("probing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("", total=len(own))
+
+        def on_route(route: Route) -> None:
+            progress.update(task, advance=1, description=route.rule)
+
+        return explore(
+            app,
+            spec,
+            inventory,
+            sandbox,
+            seed=seed,
+            budget=budget,
+            timeout=timeout,
+            on_route=on_route,
+        )
+
+
 flask_group = click.Group(
     "testboost",
-    commands={"routes": routes},
+    commands={"routes": routes, "scan": scan},
     help="testboost commands on the app given to `flask --app` (see `testboost --help`).",
 )

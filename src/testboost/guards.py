@@ -45,6 +45,12 @@ _LIBRARY_KINDS = (
     ("flask_security", "session"),
     ("flask_praetorian", "jwt"),
 )
+# Packages where only some decorators guard: (package, decorator name) -> kind.
+_LIBRARY_DECORATORS = {
+    ("flask_appbuilder", "protect"): "jwt",
+    ("flask_appbuilder", "has_access"): "session",
+    ("flask_appbuilder", "has_access_api"): "session",
+}
 _HTTPAUTH_KINDS = {
     "HTTPBasicAuth": "basic",
     "HTTPDigestAuth": "basic",
@@ -141,6 +147,9 @@ def _library_auth(function: Any) -> Auth | None:
     optional = bool(_nonlocals(function).get("optional", False))
     for package, kind in _LIBRARY_KINDS:
         if package in parts:
+            return Auth(kind, f"@{name}", optional)
+    for (package, decorator), kind in _LIBRARY_DECORATORS.items():
+        if package in parts and name == decorator:
             return Auth(kind, f"@{name}", optional)
     if "flask_httpauth" in parts:
         owner = _nonlocals(function).get("self")

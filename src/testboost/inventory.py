@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from werkzeug.routing import Rule
+from werkzeug.routing import (
+    AnyConverter,
+    FloatConverter,
+    IntegerConverter,
+    PathConverter,
+    Rule,
+    UnicodeConverter,
+    UUIDConverter,
+)
 
 from testboost.guards import Auth, GuardFinder, unwrap_chain
 
@@ -27,14 +35,15 @@ from testboost.guards import Auth, GuardFinder, unwrap_chain
 IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
 METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
-_CONVERTER_TYPES = {
-    "IntegerConverter": ("int", "int"),
-    "FloatConverter": ("float", "float"),
-    "UUIDConverter": ("uuid", "uuid"),
-    "PathConverter": ("path", "str"),
-    "AnyConverter": ("any", "str"),
-    "UnicodeConverter": ("string", "str"),
-}
+# Most specific first: apps subclass these (an ``int`` converter that allows big ids, ...).
+_CONVERTER_TYPES = (
+    (IntegerConverter, "int", "int"),
+    (FloatConverter, "float", "float"),
+    (UUIDConverter, "uuid", "uuid"),
+    (PathConverter, "path", "str"),
+    (AnyConverter, "any", "str"),
+    (UnicodeConverter, "string", "str"),
+)
 _DOC_PACKAGES = ("flask_restx", "flask_restplus", "flasgger", "flask_smorest", "apispec")
 
 
@@ -140,10 +149,14 @@ def _route(app: Flask, rule: Rule, guards: GuardFinder) -> Route:
 def _params(rule: Rule) -> tuple[PathParam, ...]:
     params = []
     for name, converter in rule._converters.items():
-        kind = type(converter).__name__
-        converter_name, type_name = _CONVERTER_TYPES.get(kind, (kind.lower(), "str"))
+        converter_name, type_name = next(
+            ((n, t) for base, n, t in _CONVERTER_TYPES if isinstance(converter, base)),
+            (type(converter).__name__.lower(), "str"),
+        )
         choices = (
-            tuple(sorted(getattr(converter, "items", {}) or ())) if kind == "AnyConverter" else ()
+            tuple(sorted(getattr(converter, "items", {}) or ()))
+            if isinstance(converter, AnyConverter)
+            else ()
         )
         params.append(
             PathParam(
@@ -226,4 +239,4 @@ def _relative(path: str) -> str:
         relative = os.path.relpath(path)
     except ValueError:
         return path
-    return path if relative.startswith(".." + os.sep + "..") else relative
+    return path if relative.startswith("..") else relative

@@ -1,0 +1,108 @@
+"""``broken-object-auth``: user B reads or changes user A's object.
+
+Judged on ``other-user`` exchanges (user B's credentials, user A's object in the path) answered
+2xx on a route that demands credentials — marked guarded by the inventory, or refusing the
+anonymous request with 401/403. The request shows the defect when
+
+- it inserted, updated or deleted one of A's rows: A's row of the user table, or a row whose owner
+  column holds A's id; or
+- it changed nothing and its JSON body carries A's object: on a rule ending with the id, the
+  object (or a list item, or an object one level inside a wrapper) whose ``id`` is the id in the
+  path; on a rule whose path names A as owner (``/users/<user_id>/orders``), objects whose owner
+  column holds A's id. A read the anonymous request gets too is public, not A's. Reads of
+  sub-collections of A's objects (``/products/<id>/reviews``) are not judged: they are often
+  meant to be shared.
+
+A 403 or 404 for B is the correct answer and never fires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from testboost.checks import Finding, register
+from testboost.checks.compare import loosely_equal
+from testboost.checks.describe import describe_changes
+from testboost.checks.missing_auth import UNGUARDED
+from testboost.checks.rules import path_values
+from testboost.explore.exchange import Exchange, ProbeFacts, RowChange
+
+CHECK = "broken-object-auth"
+_REFUSED = (401, 403)
+
+
+@register(CHECK)
+def broken_object_auth(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[Finding]:
+    """User B's requests on user A's objects that succeed on guarded routes."""
+    owner = facts.users.get("A")
+    if owner is None:
+        return
+    anonymous = {(e.method, e.rule): e.status for e in exchanges if e.case.kind == "anonymous"}
+    for exchange in exchanges:
+        if exchange.case.kind != "other-user" or not exchange.ok:
+            continue
+        pair = (exchange.method, exchange.rule)
+        guarded = facts.guarded.get(pair, "none") not in UNGUARDED
+        if not guarded and anonymous.get(pair) not in _REFUSED:
+            continue
+        touched = [c for c in exchange.changes if _belongs_to(c, owner, facts)]
+        if touched:
+            yield Finding.from_exchange(
+                CHECK,
+                "critical",
+                exchange,
+                f"user B {describe_changes(touched)} owned by user A (answered {exchange.status})",
+            )
+            continue
+        public = 200 <= anonymous.get(pair, 0) < 300
+        if exchange.changes or public or not exchange.is_json:
+            continue
+        shown = _owned_object(exchange, owner, facts)
+        if shown:
+            yield Finding.from_exchange(
+                CHECK,
+                "critical",
+                exchange,
+                f"user B got user A's object ({shown}) with {exchange.status}",
+            )
+
+
+def _belongs_to(change: RowChange, owner: Any, facts: ProbeFacts) -> bool:
+    rows = [row for row in (change.before, change.after) if row is not None]
+    if change.table == facts.user_table:
+        return bool(change.key) and loosely_equal(change.key[0], owner)
+    column = facts.owner_columns.get(change.table)
+    return column is not None and any(loosely_equal(row.get(column), owner) for row in rows)
+
+
+def _owned_object(exchange: Exchange, owner: Any, facts: ProbeFacts) -> str | None:
+    """How the body shows A's object (``id = 5``, ``user_id = 1``), or None."""
+    parameter = exchange.case.field or ""
+    value = path_values(exchange.rule, exchange.request.path).get(parameter)
+    if value is None:
+        return None
+    if exchange.rule.rstrip("/").endswith(">"):
+        for item in _outer_objects(exchange.json):
+            if "id" in item and loosely_equal(item["id"], value):
+                return f"id = {item['id']}"
+    if parameter in facts.owner_columns.values() and loosely_equal(value, owner):
+        for item in _outer_objects(exchange.json):
+            if loosely_equal(item.get(parameter), owner):
+                return f"{parameter} = {item[parameter]}"
+    return None
+
+
+def _outer_objects(body: Any) -> Iterator[dict[str, Any]]:
+    """The objects a body is about: itself, the items of a list, or one level inside a wrapper."""
+    if isinstance(body, list):
+        for item in body:
+            if isinstance(item, dict):
+                yield item
+    elif isinstance(body, dict):
+        yield body
+        for value in body.values():
+            if isinstance(value, dict):
+                yield value
+            elif isinstance(value, list):
+                yield from (item for item in value if isinstance(item, dict))

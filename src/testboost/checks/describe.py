@@ -1,0 +1,125 @@
+"""How findings name the input that triggered them: "for a user id that does not exist".
+
+Every check ends its message with the same phrase for the same case, so that a reader learns to
+scan them once.
+
+>>> describe_input(exchange)  # doctest: +SKIP
+"when the JSON field 'email' is missing"
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from testboost.explore.exchange import Case, Exchange, RaisedError, RowChange
+
+_LOCATIONS = {
+    "json": "the JSON field",
+    "form": "the form field",
+    "query": "the query argument",
+    "path": "the path parameter",
+    "header": "the header",
+}
+_ID_SUFFIX = re.compile(r"^(?P<stem>.+?)_?(?:id|pk|uuid)$", re.IGNORECASE)
+_SHOWN_LENGTH = 40
+_MESSAGE_LENGTH = 200
+
+
+def show(value: Any) -> str:
+    """A short, JSON-like rendering of a value for a message: ``"abc"``, ``true``, ``NULL``.
+
+    >>> show("x" * 300), show(None), show(True)
+    ('a 300-character string', 'NULL', 'true')
+    """
+    if value is None:
+        return "NULL"
+    if isinstance(value, str) and len(value) > _SHOWN_LENGTH:
+        return f"a {len(value)}-character string"
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= _SHOWN_LENGTH else text[: _SHOWN_LENGTH - 1] + "…"
+
+
+def input_name(case: Case) -> str:
+    """The input a case is about, with where it lives: ``the JSON field 'email'``."""
+    where = _LOCATIONS.get(case.location or "", "the input")
+    return f"{where} {case.field!r}" if case.field else "the input"
+
+
+def id_noun(parameter: str | None) -> str:
+    """What a path id names: ``user_id`` → ``user id``, ``id`` → ``id``.
+
+    >>> id_noun("order_item_id"), id_noun("id"), id_noun(None)
+    ('order item id', 'id', 'id')
+    """
+    if not parameter or parameter.lower() in ("id", "pk", "uuid"):
+        return "id"
+    match = _ID_SUFFIX.match(parameter)
+    stem = match.group("stem") if match else parameter
+    return f"{stem.replace('_', ' ').strip()} id"
+
+
+def describe_input(exchange: Exchange) -> str:
+    """A phrase saying which input an exchange sent, to end a finding's message with.
+
+    >>> describe_input(unknown_user_exchange)  # doctest: +SKIP
+    'for a user id that does not exist'
+    """
+    case = exchange.case
+    kind = case.kind
+    if kind == "valid":
+        return "for a valid request"
+    if kind == "unknown-id":
+        noun = id_noun(case.field)
+        article = "an" if noun[0] in "aeiou" else "a"
+        return f"for {article} {noun} that does not exist"
+    if kind == "anonymous":
+        return "for a request without credentials"
+    if kind == "other-user":
+        return "for user B's request on user A's object"
+    if kind == "missing-field" and case.field:
+        return f"when {input_name(case)} is missing"
+    if kind in ("wrong-type", "malformed", "bad-query") and case.field:
+        return f"when {input_name(case)} is {show(case.value)}"
+    if kind == "protected-field" and case.field:
+        return f"when the body also sets {case.field!r} to {show(case.value)}"
+    if kind == "quote" and case.field:
+        return f"when {input_name(case)} carries SQL quotes ({show(case.value)})"
+    if kind == "not-json":
+        return "for a body that is not JSON"
+    if kind == "json-list":
+        return "for a JSON list where an object is expected"
+    if kind == "redirect-target" and case.field:
+        return f"when {input_name(case)} is an external URL"
+    if kind == "wrong-method":
+        return f"for {exchange.method}, a method the route does not accept"
+    return f"for {case.description}" if case.description else "for a request"
+
+
+def error_text(error: RaisedError) -> str:
+    """``Type: first line of the message``, shortened: ``KeyError: 'email'``."""
+    lines = error.message.strip().splitlines()
+    first = lines[0] if lines else ""
+    if len(first) > _MESSAGE_LENGTH:
+        first = first[: _MESSAGE_LENGTH - 1] + "…"
+    return f"{error.type}: {first}" if first else error.type
+
+
+def describe_changes(changes: Sequence[RowChange]) -> str:
+    """What a request wrote: ``deleted 1 row of orders and updated 2 rows of products``."""
+    counts: dict[tuple[str, str], int] = {}
+    for change in changes:
+        counts[(change.table, change.kind)] = counts.get((change.table, change.kind), 0) + 1
+    verbs = {"insert": "inserted", "update": "updated", "delete": "deleted"}
+    parts = [
+        f"{verbs.get(kind, kind)} {n} row{'' if n == 1 else 's'} of {table}"
+        for (table, kind), n in sorted(counts.items())
+    ]
+    if len(parts) <= 1:
+        return "".join(parts) or "changed nothing"
+    return ", ".join(parts[:-1]) + " and " + parts[-1]

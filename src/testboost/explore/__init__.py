@@ -1,0 +1,1 @@
+"""The explorer: seed data, log in, drive every route in-process, record Exchanges."""

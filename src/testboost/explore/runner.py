@@ -1,0 +1,405 @@
+"""Drive every route in-process and record what happened as :class:`Exchange` records.
+
+The database is restored to the seeded snapshot before every request, so each exchange's row
+changes are exactly what that one request did. View exceptions are taken from Flask's
+``got_request_exception`` signal (the app's own error handling still runs, so the real 500 body is
+what the checks judge); SQL from SQLAlchemy's ``before_cursor_execute`` event; network attempts
+from the sandbox; a request that runs past the time limit is interrupted and recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, got_request_exception
+
+from testboost.analysis.inputs import InputSpec, infer_inputs
+from testboost.explore.cases import (
+    Planned,
+    World,
+    plan_requests,
+    wrong_method,
+    wrong_method_request,
+)
+from testboost.explore.database import Rows, SandboxDatabase, diff
+from testboost.explore.exchange import Exchange, ProbeFacts, ProbeRequest, RaisedError
+from testboost.explore.identity import AuthRecipe, Identity, make_identities
+from testboost.explore.seeding import Seed, create_schema, enum_values, seed_rows
+from testboost.explore.values import protected_columns, secret_columns
+from testboost.inventory import Route
+from testboost.sandbox import Sandbox, _user_frame_location
+
+BODY_LIMIT = 4000
+_SECRET_SETTINGS = ("SECRET_KEY", "JWT_SECRET_KEY", "SECURITY_PASSWORD_SALT", "API_KEY")
+
+
+class RequestTimeout(BaseException):
+    """Raised inside a view that runs past the per-request time limit.
+
+    A ``BaseException`` so that a view's own ``except Exception`` cannot swallow it.
+    """
+
+
+@dataclass
+class ProbeResult:
+    """Everything the explorer recorded, with the facts the checks need and run statistics."""
+
+    exchanges: list[Exchange]
+    facts: ProbeFacts
+    recipe: AuthRecipe
+    schema: str
+    seconds: float
+    inputs: dict[tuple[str, str], InputSpec] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+def route_inputs(routes: tuple[Route, ...]) -> dict[tuple[str, str], InputSpec]:
+    """The inferred inputs of every handler, keyed by (endpoint, method)."""
+    return {
+        (route.endpoint, handler.method): infer_inputs(handler.function)
+        for route in routes
+        if route.kind == "view"
+        for handler in route.handlers
+    }
+
+
+def _class_tables(app: Flask) -> dict[str, str]:
+    extension = app.extensions.get("sqlalchemy")
+    model = getattr(extension, "Model", None)
+    registry = getattr(model, "registry", None)
+    tables: dict[str, str] = {}
+    for mapper in getattr(registry, "mappers", ()):
+        table = getattr(mapper, "local_table", None)
+        if table is not None and getattr(table, "name", None):
+            tables[mapper.class_.__name__] = table.name
+    return tables
+
+
+def explore(
+    app: Flask,
+    spec: str,
+    routes: tuple[Route, ...],
+    sandbox: Sandbox,
+    *,
+    seed: int = 0,
+    budget: float = 300.0,
+    timeout: float = 5.0,
+    on_route: Callable[[Route], None] | None = None,
+) -> ProbeResult:
+    """Seed, log in, and send every planned request to every route of ``app``.
+
+    Routes are driven in inventory order until ``budget`` seconds have passed; the routes left
+    are named in the result's notes.
+    """
+    started = time.perf_counter()
+    notes: list[str] = []
+    inputs = route_inputs(routes)
+    with sandbox.active(), _quiet_logging():
+        schema = create_schema(app)
+        database = SandboxDatabase.discover(sandbox.directory)
+        try:
+            users, recipe, user_table = (
+                make_identities(app, routes, inputs, database)
+                if database.tables
+                else ({}, AuthRecipe(None, None, "none"), None)
+            )
+            owner_columns = {
+                fk.table: fk.column
+                for fk in database.foreign_keys
+                if user_table is not None and fk.parent_table == user_table.name
+            }
+            if user_table is not None and len(user_table.primary_key) == 1:
+                owner_columns[user_table.name] = user_table.primary_key[0]
+            seeded = Seed(counter=100 + 1000 * seed)
+            seed_rows(
+                database,
+                seeded,
+                enum_values(app),
+                user_table=user_table.name if user_table else None,
+                users=tuple(u.key for u in users.values()),
+            )
+            world = World(
+                database=database,
+                seed=seeded,
+                users=users,
+                user_table=user_table.name if user_table else None,
+                owner_columns=owner_columns,
+                class_tables=_class_tables(app),
+                login_rule=recipe.login,
+            )
+            recorder = _Recorder(app, sandbox, database, timeout)
+            facts = _facts(app, spec, routes, world, recorder.baseline)
+            accepted: dict[str, set[str]] = {}
+            for route in routes:
+                accepted.setdefault(route.rule, set()).update(route.methods)
+            with recorder.listening():
+                exchanges: list[Exchange] = []
+                for route in routes:
+                    if route.kind != "view":
+                        continue
+                    if time.perf_counter() - started > budget:
+                        notes.append(f"budget of {budget:g} s spent: {route.rule} not probed")
+                        continue
+                    if on_route is not None:
+                        on_route(route)
+                    exchanges.extend(_drive(route, inputs, world, recorder, accepted[route.rule]))
+        finally:
+            database.close()
+    return ProbeResult(
+        exchanges,
+        facts,
+        recipe,
+        schema,
+        time.perf_counter() - started,
+        inputs=inputs,
+        notes=tuple(notes),
+    )
+
+
+def _drive(
+    route: Route,
+    inputs: Mapping[tuple[str, str], InputSpec],
+    world: World,
+    recorder: _Recorder,
+    accepted: set[str],
+) -> Iterator[Exchange]:
+    first: Planned | None = None
+    for handler in route.handlers:
+        spec = inputs.get((route.endpoint, handler.method), InputSpec())
+        for planned in plan_requests(route, handler, spec, world):
+            first = first or planned
+            yield recorder.send(route, planned, world.users)
+    method = wrong_method(accepted)
+    if first is not None and method is not None:
+        yield recorder.send(route, wrong_method_request(route, first, method), world.users)
+
+
+def _facts(
+    app: Flask, spec: str, routes: tuple[Route, ...], world: World, seeded: Rows
+) -> ProbeFacts:
+    secrets = tuple(
+        str(app.config[name])
+        for name in _SECRET_SETTINGS
+        if isinstance(app.config.get(name), str) and len(str(app.config[name])) >= 8
+    )
+    return ProbeFacts(
+        app=spec,
+        users={name: identity.key for name, identity in world.users.items()},
+        user_table=world.user_table,
+        owner_columns=dict(world.owner_columns),
+        foreign_keys=world.database.foreign_keys,
+        secrets=secrets,
+        protected_columns={
+            t.name: tuple(
+                protected_columns([c.name for c in t.columns], world.owner_columns.get(t.name))
+            )
+            for t in world.database.tables
+        },
+        secret_columns={
+            t.name: tuple(secret_columns([c.name for c in t.columns]))
+            for t in world.database.tables
+        },
+        guarded={
+            (h.method, r.rule): h.auth.kind for r in routes if r.kind == "view" for h in r.handlers
+        },
+        seed_rows=seeded,
+    )
+
+
+class _Recorder:
+    """Sends one planned request with the database restored, and records the exchange."""
+
+    def __init__(self, app: Flask, sandbox: Sandbox, database: SandboxDatabase, timeout: float):
+        self.app = app
+        self.sandbox = sandbox
+        self.database = database
+        self.timeout = timeout
+        self.snapshot = database.snapshot()
+        self.baseline = database.read()
+        self.statements: list[str] = []
+        self.raised: list[BaseException] = []
+        self.anonymous = app.test_client()
+        self.dirty = False
+
+    def _on_exception(self, sender: Any, exception: BaseException, **extra: Any) -> None:
+        self.raised.append(exception)
+
+    def _on_sql(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(statement)
+
+    @contextmanager
+    def listening(self) -> Iterator[None]:
+        got_request_exception.connect(self._on_exception, self.app, weak=False)
+        engines = self._engines()
+        if engines:
+            from sqlalchemy import event
+
+            for engine in engines:
+                event.listen(engine, "before_cursor_execute", self._on_sql)
+        try:
+            yield
+        finally:
+            got_request_exception.disconnect(self._on_exception, self.app)
+            if engines:
+                for engine in engines:
+                    event.remove(engine, "before_cursor_execute", self._on_sql)
+
+    def _engines(self) -> list[Any]:
+        extension = self.app.extensions.get("sqlalchemy")
+        if extension is None:
+            return []
+        with self.app.app_context():
+            return list(getattr(extension, "engines", {}).values())
+
+    def send(self, route: Route, planned: Planned, users: Mapping[str, Identity]) -> Exchange:
+        request = planned.request
+        identity = users.get(request.identity or "")
+        client = identity.client if identity is not None and identity.client else self.anonymous
+        if identity is not None:
+            identity.restore_cookies()
+        else:
+            self.anonymous._cookies = {}
+        if self.dirty:
+            self.database.restore(self.snapshot)
+        versions = self.database.versions()
+        self.statements.clear()
+        self.raised.clear()
+        network_before = len(self.sandbox.network_attempts)
+        started = time.perf_counter()
+        timed_out = False
+        response = None
+        escaped: BaseException | None = None
+        try:
+            with _time_limit(self.timeout):
+                response = client.open(**_open_arguments(request))
+        except RequestTimeout as exc:
+            timed_out, escaped = True, exc
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:
+            escaped = exc
+        seconds = time.perf_counter() - started
+        self.dirty = self.database.versions() != versions
+        changes = diff(self.baseline, self.database.read()) if self.dirty else ()
+        network = tuple(self.sandbox.network_attempts[network_before:])
+        raised = self.raised[0] if self.raised else escaped
+        error = _raised_error(raised, self.timeout) if raised is not None else None
+        if response is None:
+            return Exchange(
+                route.rule,
+                route.endpoint,
+                request.method,
+                planned.case,
+                request,
+                500,
+                "",
+                (),
+                "",
+                error=error,
+                sql=tuple(self.statements),
+                changes=changes,
+                network=network,
+                seconds=seconds,
+                timed_out=timed_out,
+            )
+        body = response.get_data(as_text=True)
+        parsed, is_json = _parse_json(body, response.mimetype or "")
+        response.close()
+        return Exchange(
+            route.rule,
+            route.endpoint,
+            request.method,
+            planned.case,
+            request,
+            response.status_code,
+            response.content_type or "",
+            tuple(response.headers.items()),
+            body[:BODY_LIMIT],
+            json=parsed,
+            error=error,
+            sql=tuple(self.statements),
+            changes=changes,
+            network=network,
+            seconds=seconds,
+            timed_out=timed_out,
+            is_json=is_json,
+        )
+
+
+def _open_arguments(request: ProbeRequest) -> dict[str, Any]:
+    arguments: dict[str, Any] = {
+        "path": request.path,
+        "method": request.method,
+        "query_string": list(request.query),
+        "headers": list(request.headers),
+    }
+    if request.has_json:
+        arguments["json"] = request.json
+    elif request.form is not None:
+        arguments["data"] = dict(request.form)
+    elif request.body is not None:
+        arguments["data"] = request.body
+        arguments["content_type"] = request.content_type
+    return arguments
+
+
+def _parse_json(body: str, mimetype: str) -> tuple[Any, bool]:
+    if not body.strip() or ("json" not in mimetype and body.lstrip()[:1] not in ("{", "[")):
+        return None, False
+    try:
+        return json.loads(body), True
+    except ValueError:
+        return None, False
+
+
+def _raised_error(exception: BaseException, timeout: float) -> RaisedError:
+    stack = traceback.extract_tb(exception.__traceback__)
+    if isinstance(exception, RequestTimeout):
+        message = f"the request did not finish in {timeout:g} s"
+    else:
+        message = str(exception)
+    return RaisedError(
+        type=type(exception).__name__,
+        message=message[:500],
+        location=_user_frame_location(stack),
+        traceback="".join(traceback.format_exception(exception))[-4000:],
+        module=type(exception).__module__,
+    )
+
+
+@contextmanager
+def _quiet_logging() -> Iterator[None]:
+    """Keep the app's error logs (one per 500 the probe provokes) off the user's terminal."""
+    logging.disable(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after ``seconds`` (main thread, POSIX); no limit elsewhere."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise RequestTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -1,0 +1,142 @@
+"""Create the app's schema in the sandbox and seed rows so that routes with ids hit real objects.
+
+Rows are written at the SQLite level in foreign-key order: two rows per table, the first owned by
+user A and the second by user B wherever a table points at the user table, unique columns unique,
+required columns filled. Enum values come from the app's SQLAlchemy metadata when it has one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+
+from testboost.explore.database import ColumnInfo, SandboxDatabase, TableInfo
+from testboost.explore.values import valid_value
+
+_INIT_COMMANDS = (
+    "init-db",
+    "init_db",
+    "initdb",
+    "create-db",
+    "create_db",
+    "createdb",
+    "create-tables",
+)
+
+
+@dataclass
+class Seed:
+    """The rows seeded per table (primary keys, in order) and the counter for unique values."""
+
+    keys: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    counter: int = 100
+
+    def next(self) -> int:
+        """A fresh number for unique values."""
+        self.counter += 1
+        return self.counter
+
+
+def create_schema(app: Flask) -> str:
+    """Create the app's tables in the sandbox database; say how it was done."""
+    with app.app_context():
+        extension = app.extensions.get("sqlalchemy")
+        if extension is not None and hasattr(extension, "create_all"):
+            extension.create_all()
+            return "Flask-SQLAlchemy create_all()"
+    commands = getattr(app.cli, "commands", {})
+    for name in _INIT_COMMANDS:
+        if name in commands:
+            # FlaskGroup pushes an app context for every command; app.cli alone does not
+            with app.app_context():
+                result = app.test_cli_runner().invoke(args=[name])
+            if result.exit_code == 0:
+                return f"flask {name}"
+    return "none (the app creates its own tables)"
+
+
+def enum_values(app: Flask) -> dict[tuple[str, str], tuple[str, ...]]:
+    """``(table, column) -> allowed values`` for SQLAlchemy ``Enum`` columns, when known."""
+    extension = app.extensions.get("sqlalchemy")
+    metadata = getattr(extension, "metadata", None)
+    values: dict[tuple[str, str], tuple[str, ...]] = {}
+    for table in getattr(metadata, "tables", {}).values():
+        for column in table.columns:
+            enums = getattr(column.type, "enums", None)
+            if enums:
+                values[(table.name, column.name)] = tuple(str(e) for e in enums)
+    return values
+
+
+def column_value(
+    column: ColumnInfo, n: int, enums: Mapping[tuple[str, str], tuple[str, ...]], table: str
+) -> Any:
+    """A storable valid value for a column."""
+    allowed = enums.get((table, column.name))
+    if allowed:
+        return allowed[0]
+    value = valid_value(column.name, column.affinity, n, length=column.length)
+    if column.affinity == "bool" or isinstance(value, bool):
+        return int(bool(value))
+    if column.affinity == "datetime":
+        return "2024-01-02 03:04:05.000000"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return value
+
+
+def seed_rows(
+    database: SandboxDatabase,
+    seed: Seed,
+    enums: Mapping[tuple[str, str], tuple[str, ...]],
+    *,
+    user_table: str | None,
+    users: tuple[Any, ...],
+    per_table: int = 2,
+) -> None:
+    """Insert ``per_table`` rows into every table but the user table, parents first."""
+    for table in database.tables:
+        if table.name == user_table:
+            seed.keys[table.name] = [(u,) for u in users]
+            continue
+        existing = list(database.read()[table.name])
+        seed.keys[table.name] = existing[:per_table]
+        for index in range(len(existing), per_table):
+            row = _row(table, index, seed, enums, user_table, users)
+            try:
+                seed.keys[table.name].append(database.insert(table, row))
+            except Exception:
+                break
+
+
+def _row(
+    table: TableInfo,
+    index: int,
+    seed: Seed,
+    enums: Mapping[tuple[str, str], tuple[str, ...]],
+    user_table: str | None,
+    users: tuple[Any, ...],
+) -> dict[str, Any]:
+    foreign = {fk.column: fk for fk in table.foreign_keys}
+    row: dict[str, Any] = {}
+    n = seed.next()
+    for column in table.columns:
+        if column.primary_key and column.affinity == "int" and len(table.primary_key) == 1:
+            continue
+        fk = foreign.get(column.name)
+        if fk is not None:
+            if fk.parent_table == user_table and users:
+                row[column.name] = users[min(index, len(users) - 1)]
+                continue
+            parents = seed.keys.get(fk.parent_table) or []
+            if parents:
+                row[column.name] = parents[min(index, len(parents) - 1)][0]
+                continue
+            if not column.not_null:
+                continue
+        row[column.name] = column_value(column, n, enums, table.name)
+    return row

@@ -1,0 +1,140 @@
+"""The report data model and its JSON form (``testboost.report/1``, a contract: extend, never rename).
+
+One :class:`Report` is built by the CLI from the stages' results; every reporter (terminal, JSON,
+...) reads only this object.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from testboost.checks import Finding
+from testboost.explore.exchange import Exchange
+from testboost.inventory import Route
+from testboost.report.reproducer import curl, pytest_function
+
+SCHEMA = "testboost.report/1"
+
+
+@dataclass(frozen=True)
+class RouteStats:
+    """How one route was driven: requests sent and statuses seen."""
+
+    rule: str
+    endpoint: str
+    methods: tuple[str, ...]
+    requests: int
+    statuses: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Report:
+    """The diagnosis of one app."""
+
+    app: str
+    routes: tuple[RouteStats, ...]
+    findings: tuple[Finding, ...]
+    seed: int
+    seconds: float
+    requests: int
+    audit: dict[str, Any] | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+def build_report(
+    app: str,
+    routes: Sequence[Route],
+    exchanges: Sequence[Exchange],
+    findings: Sequence[Finding],
+    *,
+    seed: int,
+    seconds: float,
+    notes: Sequence[str] = (),
+) -> Report:
+    """Assemble the report: per-route request counts and statuses, findings as given."""
+    stats = []
+    for route in routes:
+        if route.kind != "view":
+            continue
+        mine = [e for e in exchanges if e.endpoint == route.endpoint]
+        statuses = Counter(str(e.status) for e in mine)
+        stats.append(
+            RouteStats(
+                route.rule,
+                route.endpoint,
+                route.methods,
+                len(mine),
+                dict(sorted(statuses.items())),
+            )
+        )
+    return Report(
+        app=app,
+        routes=tuple(stats),
+        findings=tuple(findings),
+        seed=seed,
+        seconds=seconds,
+        requests=len(exchanges),
+        notes=tuple(notes),
+    )
+
+
+def finding_document(finding: Finding) -> dict[str, Any]:
+    """One finding as JSON data."""
+    request = finding.request
+    return {
+        "check": finding.check,
+        "severity": finding.severity,
+        "method": finding.method,
+        "rule": finding.rule,
+        "endpoint": finding.endpoint,
+        "status": finding.status,
+        "message": finding.message,
+        "location": finding.location,
+        "count": finding.count,
+        "request": {
+            "method": request.method,
+            "path": request.url,
+            "headers": {
+                k: ("<redacted>" if k.lower() == "authorization" else v) for k, v in request.headers
+            },
+            "json": request.json if request.has_json else None,
+            "form": dict(request.form) if request.form is not None else None,
+            "body": request.body,
+            "as_user": request.identity,
+        },
+        "reproducer": {
+            "curl": curl(request),
+            "pytest": pytest_function(
+                finding.check, finding.method, finding.rule, finding.status, request
+            ),
+        },
+    }
+
+
+def report_document(report: Report) -> dict[str, Any]:
+    """The whole report as JSON data, in the ``testboost.report/1`` schema."""
+    return {
+        "schema": SCHEMA,
+        "app": report.app,
+        "routes": [
+            {
+                "rule": r.rule,
+                "endpoint": r.endpoint,
+                "methods": list(r.methods),
+                "requests": r.requests,
+                "statuses": r.statuses,
+            }
+            for r in report.routes
+        ],
+        "findings": [finding_document(f) for f in report.findings],
+        "audit": report.audit,
+        "stats": {
+            "routes": len(report.routes),
+            "requests": report.requests,
+            "seconds": round(report.seconds, 2),
+            "seed": report.seed,
+        },
+    }

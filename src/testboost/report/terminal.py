@@ -1,0 +1,55 @@
+"""The diagnosis in the terminal: findings grouped by severity, each with its smallest request."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Console
+from rich.markup import escape
+
+from testboost.checks import SEVERITIES
+from testboost.report.console import is_plain
+from testboost.report.model import Report
+from testboost.report.reproducer import curl
+
+_STYLES = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "dim",
+}
+
+
+def render_report(console: Console, report: Report, *, verbose: bool = False) -> None:
+    """Print every finding, most severe first, then a summary line."""
+    plain = is_plain(console)
+    for severity in SEVERITIES:
+        findings = [f for f in report.findings if f.severity == severity]
+        if not findings:
+            continue
+        title = f"{severity.upper()} ({len(findings)})"
+        console.print(title if plain else f"[{_STYLES[severity]}]{title}[/]")
+        for finding in findings:
+            repeats = f"  x{finding.count}" if finding.count > 1 else ""
+            console.print(
+                f"  {escape(finding.check)}  {finding.method} {escape(finding.rule)}"
+                f"  -> {finding.status if finding.status is not None else '-'}{repeats}",
+                highlight=False,
+            )
+            console.print(f"    {escape(finding.message)}", highlight=False)
+            if finding.location:
+                console.print(f"    at {escape(finding.location)}", highlight=False)
+            console.print(f"    {escape(curl(finding.request))}", highlight=False, soft_wrap=True)
+        console.print()
+    counts = Counter(f.severity for f in report.findings)
+    summary = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s]) or "no findings"
+    pairs = sum(len(r.methods) for r in report.routes)
+    console.print(
+        f"{len(report.findings)} findings ({summary}) on {len(report.routes)} routes "
+        f"({pairs} method-route pairs), {report.requests} requests in {report.seconds:.1f} s, "
+        f"seed {report.seed}"
+    )
+    if verbose:
+        for note in report.notes:
+            console.print(f"note: {escape(note)}")
