@@ -257,6 +257,7 @@ def scan(
             findings,
             seed=seed,
             seconds=result.seconds,
+            requests=result.requests,
             notes=result.notes,
         )
         render_report(console, report)

@@ -29,7 +29,7 @@ from werkzeug.routing import (
     UUIDConverter,
 )
 
-from testboost.guards import Auth, GuardFinder, unwrap_chain
+from testboost.guards import NO_AUTH, Auth, GuardFinder, unwrap_chain
 
 #: Methods every rule answers implicitly; they say nothing about the route.
 IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
@@ -109,7 +109,9 @@ class Route:
     def auth(self) -> Auth:
         """The auth of the route as a whole: the first guarded handler's, else the first's."""
         guarded = [h.auth for h in self.handlers if h.auth.kind != "none"]
-        return guarded[0] if guarded else self.handlers[0].auth
+        if guarded:
+            return guarded[0]
+        return self.handlers[0].auth if self.handlers else NO_AUTH
 
 
 def build_inventory(app: Flask) -> tuple[Route, ...]:

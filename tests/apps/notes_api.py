@@ -68,6 +68,16 @@ def create_app():
         db.session.commit()
         return jsonify(id=note.id, title=note.title), 201
 
+    @app.post("/ratio")
+    def ratio():
+        data = request.get_json()
+        if not isinstance(data, dict):
+            return jsonify(error="expected a JSON object"), 400
+        total, parts = data.get("total"), data.get("parts")
+        if not isinstance(total, int) or not isinstance(parts, int):
+            return jsonify(error="total and parts must be integers"), 400
+        return jsonify(ratio=total // parts)
+
     @app.get("/crash")
     def crash():
         return jsonify(value=1 / 0)

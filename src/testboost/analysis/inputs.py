@@ -1181,3 +1181,27 @@ def _runtime_type(type_: object) -> str | None:
     if name in ("natural", "positive", "int_range"):
         return "int"
     return None
+
+
+def path_casts(func: Callable[..., Any], names: Iterable[str]) -> dict[str, str]:
+    """Types a view casts its plain ``<name>`` path parameters to: ``float(delay)`` → float.
+
+    Only parameters passed to ``int(...)`` or ``float(...)`` directly are reported; a converter in
+    the rule (``<int:id>``) already says the type and needs no inference.
+    """
+    wanted = set(names)
+    parsed = function_source(func)
+    if parsed is None or not wanted:
+        return {}
+    casts: dict[str, str] = {}
+    for node in ast.walk(parsed.node):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in ("int", "float")
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id in wanted
+        ):
+            casts.setdefault(node.args[0].id, node.func.id)
+    return casts

@@ -86,7 +86,8 @@ def _owned_object(exchange: Exchange, owner: Any, facts: ProbeFacts) -> str | No
         for item in _outer_objects(exchange.json):
             if "id" in item and loosely_equal(item["id"], value):
                 return f"id = {item['id']}"
-    if parameter in facts.owner_columns.values() and loosely_equal(value, owner):
+    owner_names = {c for t, c in facts.owner_columns.items() if t != facts.user_table}
+    if parameter in owner_names and loosely_equal(value, owner):
         for item in _outer_objects(exchange.json):
             if loosely_equal(item.get(parameter), owner):
                 return f"{parameter} = {item[parameter]}"

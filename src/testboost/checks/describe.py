@@ -76,7 +76,7 @@ def describe_input(exchange: Exchange) -> str:
         return "for a valid request"
     if kind == "unknown-id":
         noun = id_noun(case.field)
-        article = "an" if noun[0] in "aeiou" else "a"
+        article = "an" if noun[0] in "aeio" else "a"  # "a user id", "an order id"
         return f"for {article} {noun} that does not exist"
     if kind == "anonymous":
         return "for a request without credentials"
@@ -96,6 +96,10 @@ def describe_input(exchange: Exchange) -> str:
         return "for a JSON list where an object is expected"
     if kind == "redirect-target" and case.field:
         return f"when {input_name(case)} is an external URL"
+    if kind == "fuzz":
+        return "for a generated body" + (
+            f" ({show(exchange.request.json)})" if exchange.request.has_json else ""
+        )
     if kind == "wrong-method":
         return f"for {exchange.method}, a method the route does not accept"
     return f"for {case.description}" if case.description else "for a request"
@@ -111,15 +115,27 @@ def error_text(error: RaisedError) -> str:
 
 
 def describe_changes(changes: Sequence[RowChange]) -> str:
-    """What a request wrote: ``deleted 1 row of orders and updated 2 rows of products``."""
-    counts: dict[tuple[str, str], int] = {}
+    """What a request wrote: ``inserted 1 row of orders and deleted 2 rows of carts``.
+
+    >>> describe_changes([RowChange("a", "delete", (1,), {}, None)])
+    'deleted 1 row of a'
+    """
+    counts: dict[str, dict[str, int]] = {}
     for change in changes:
-        counts[(change.table, change.kind)] = counts.get((change.table, change.kind), 0) + 1
+        tables = counts.setdefault(change.kind, {})
+        tables[change.table] = tables.get(change.table, 0) + 1
     verbs = {"insert": "inserted", "update": "updated", "delete": "deleted"}
-    parts = [
-        f"{verbs.get(kind, kind)} {n} row{'' if n == 1 else 's'} of {table}"
-        for (table, kind), n in sorted(counts.items())
+    phrases = [
+        verbs.get(kind, kind)
+        + " "
+        + join_and([f"{n} row{'' if n == 1 else 's'} of {t}" for t, n in sorted(tables.items())])
+        for kind, tables in sorted(counts.items(), key=lambda item: list(verbs).index(item[0]))
     ]
+    return join_and(phrases) or "changed nothing"
+
+
+def join_and(parts: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
     if len(parts) <= 1:
-        return "".join(parts) or "changed nothing"
+        return "".join(parts)
     return ", ".join(parts[:-1]) + " and " + parts[-1]

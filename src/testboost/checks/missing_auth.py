@@ -48,10 +48,10 @@ def missing_auth(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[F
         if _is_registration(exchange.changes, facts):
             continue
         own_guarded = facts.guarded.get((exchange.method, exchange.rule), "none") not in UNGUARDED
-        sibling = _guarded_sibling(exchange, demanding)
-        users_rows = [c for c in exchange.changes if _touches_user_data(c, facts)]
         writes = exchange.method in MUTATING
-        if exchange.changes and (own_guarded or users_rows or (writes and sibling)):
+        sibling = _guarded_sibling(exchange, demanding) if writes else None
+        users_rows = [c for c in exchange.changes if _touches_user_data(c, facts)]
+        if exchange.changes and (own_guarded or users_rows or sibling):
             yield Finding.from_exchange(
                 CHECK,
                 "critical",
@@ -59,7 +59,7 @@ def missing_auth(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[F
                 f"without credentials {exchange.method} answered {exchange.status} and "
                 f"{describe_changes(exchange.changes)}{_because(own_guarded, sibling, users_rows)}",
             )
-        elif writes and not own_guarded and sibling:
+        elif sibling and not own_guarded:
             yield Finding.from_exchange(
                 CHECK,
                 "high",

@@ -1,17 +1,29 @@
 """``non-json-error``: a JSON API answers an error (4xx/5xx) with HTML or another non-JSON body.
 
-A route is a JSON API when its own successful valid response is JSON; a route with no such
-response (it only redirects, answers 204, or always fails) follows the app: JSON when most of the
-app's successful valid responses with a body are JSON. A route whose valid response is an HTML
-page may answer errors in HTML. Empty error bodies (and HEAD) are not judged.
+Whether a route is a JSON API is decided from what it answered, first rule that applies:
+
+1. its valid request answered 2xx with a body: JSON or not;
+2. any of its answers is JSON (a JSON 400 next to an HTML 404 is exactly the defect);
+3. it redirects or serves a 2xx page: an HTML view, not judged;
+4. routes of its family (same first path segment, ``/api``) with a decided answer are mostly
+   JSON.
+
+Routes with no evidence are not judged: an app mixing an API with HTML views that redirect to a
+login page keeps its HTML views. Empty error bodies (and HEAD) are not judged either.
+
+A 405 for a method a rule does not accept is raised by Werkzeug before any view runs, so its HTML
+page is the app's, not the route's: it is reported once, on the first route, with the count of
+every route that answered that way.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 
 from testboost.checks import Finding, register
 from testboost.checks.describe import describe_input
+from testboost.checks.rules import static_segments
 from testboost.explore.exchange import Exchange, ProbeFacts
 
 CHECK = "non-json-error"
@@ -20,28 +32,60 @@ CHECK = "non-json-error"
 @register(CHECK)
 def non_json_error(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[Finding]:
     """Error responses of JSON routes whose body is not JSON."""
-    routes = _json_routes(exchanges)
-    answered = [routes[rule] for rule in routes]
-    app_is_json = sum(answered) * 2 > len(answered)
+    json_rules = _json_rules(exchanges)
+    wrong_method: list[Exchange] = []
     for exchange in exchanges:
         if exchange.status < 400 or exchange.is_json or exchange.method == "HEAD":
             continue
-        if not exchange.body.strip() or not routes.get(exchange.rule, app_is_json):
+        if not exchange.body.strip() or exchange.rule not in json_rules:
             continue
-        content_type = exchange.content_type.split(";", 1)[0].strip() or "no content type"
+        if exchange.case.kind == "wrong-method" and exchange.status == 405:
+            wrong_method.append(exchange)
+            continue
         yield Finding.from_exchange(
-            CHECK,
-            "medium",
-            exchange,
-            f"answered {exchange.status} with {content_type} instead of JSON "
-            f"{describe_input(exchange)}",
+            CHECK, "medium", exchange, f"{_answer(exchange)} {describe_input(exchange)}"
         )
+    if wrong_method:
+        first = min(wrong_method, key=lambda e: (e.rule, e.method))
+        others = len({e.rule for e in wrong_method}) - 1
+        message = f"{_answer(first)} {describe_input(first)}"
+        if others:
+            message += (
+                " (as does 1 other route)" if others == 1 else f" (as do {others} other routes)"
+            )
+        message += ": the app has no JSON handler for 405"
+        finding = Finding.from_exchange(CHECK, "medium", first, message)
+        yield dataclasses.replace(finding, count=len(wrong_method))
 
 
-def _json_routes(exchanges: Sequence[Exchange]) -> dict[str, bool]:
-    """Per rule answered 2xx with a body by a valid request: whether any such body was JSON."""
-    routes: dict[str, bool] = {}
+def _answer(exchange: Exchange) -> str:
+    content_type = exchange.content_type.split(";", 1)[0].strip() or "no content type"
+    return f"answered {exchange.status} with {content_type} instead of JSON"
+
+
+def _json_rules(exchanges: Sequence[Exchange]) -> set[str]:
+    """The rules that speak JSON, by the evidence listed in the module docstring."""
+    decided: dict[str, bool] = {}
     for exchange in exchanges:
         if exchange.case.kind == "valid" and exchange.ok and exchange.body.strip():
-            routes[exchange.rule] = routes.get(exchange.rule, False) or exchange.is_json
-    return routes
+            decided[exchange.rule] = decided.get(exchange.rule, False) or exchange.is_json
+    undecided = {e.rule for e in exchanges} - decided.keys()
+    for exchange in exchanges:
+        if exchange.rule in undecided and exchange.is_json:
+            decided[exchange.rule] = True
+    for exchange in exchanges:
+        page = 300 <= exchange.status < 400 or (exchange.ok and exchange.body.strip())
+        if exchange.rule in undecided and exchange.rule not in decided and page:
+            decided[exchange.rule] = False
+    families: dict[str, list[bool]] = {}
+    for rule, is_json in decided.items():
+        families.setdefault(_family(rule), []).append(is_json)
+    for rule in undecided - decided.keys():
+        votes = families.get(_family(rule), [])
+        decided[rule] = sum(votes) * 2 > len(votes)
+    return {rule for rule, is_json in decided.items() if is_json}
+
+
+def _family(rule: str) -> str:
+    segments = static_segments(rule)
+    return segments[0] if segments else ""

@@ -3,47 +3,50 @@
 - A request answered 2xx that deleted a row (whatever its method: HTML apps delete with POST)
   while rows of a child table still refer to that row's key through a foreign key. Every exchange
   starts from the same seeded database, so the child rows are the seeded ones
-  (``seed_rows`` on the facts, table → primary key → row) plus the rows the request inserted,
-  minus those it deleted or re-pointed (ORM cascades and ``ON DELETE CASCADE``/``SET NULL``
-  show up as changes and clear the row).
-- A request that failed (5xx, raised, timed out) but left rows changed: a partial write.
-  Failures caused by the sandbox refusing a connection are left to ``outbound-network``.
+  (``facts.seed_rows``, table → primary key → row) plus the rows the request inserted, minus
+  those it deleted or re-pointed (ORM cascades and ``ON DELETE CASCADE``/``SET NULL`` show up as
+  changes and clear the row). A row whose primary key changed (deleted and inserted again with
+  most of its values) is not a delete: ``mass-assignment`` reports a client-set id.
+- A request that failed (4xx, 5xx, raised, timed out) but left rows changed: a partial write, such
+  as an order header committed before its items were refused. The login flow (a failed login may
+  count attempts), writes only to log-like tables (``audit_log``, ``login_attempts``...) and
+  failures caused by the sandbox refusing a connection (left to ``outbound-network``) are not
+  judged.
 
-Both are high. Without ``seed_rows`` (older explorers) only the partial writes are judged.
+Both are high. Without seeded rows only the partial writes are judged.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from testboost.checks import Finding, register
 from testboost.checks.compare import loosely_equal
-from testboost.checks.describe import describe_changes, describe_input
+from testboost.checks.describe import describe_changes, describe_input, join_and
 from testboost.checks.outbound_network import blocked_network_fallout
+from testboost.checks.rules import is_auth_flow
 from testboost.explore.exchange import Exchange, ForeignKey, ProbeFacts, RowChange
 
 CHECK = "orphaned-rows"
 _SHOWN = 3
+_LOG_TABLE = re.compile(
+    r"(^|_)(logs?|audits?|attempts|history|activity|activities)($|_)", re.IGNORECASE
+)
 
 Row = Mapping[str, Any]
 #: The seeded database as the explorer read it: table → primary key → row.
 SeedRows = Mapping[str, Mapping[tuple[Any, ...], Row]]
 
 
-def seeded_rows(facts: ProbeFacts) -> SeedRows | None:
-    """The seeded rows of every table, when the explorer provides them (``facts.seed_rows``)."""
-    rows: SeedRows | None = getattr(facts, "seed_rows", None)
-    return rows
-
-
 @register(CHECK)
 def orphaned_rows(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[Finding]:
     """Deletes that leave children pointing at nothing, and failed requests that still wrote."""
-    seed = seeded_rows(facts)
+    seed = facts.seed_rows
     for exchange in exchanges:
-        failed = exchange.status >= 500 or exchange.error is not None or exchange.timed_out
-        if failed and exchange.changes and not blocked_network_fallout(exchange):
+        failed = exchange.status >= 400 or exchange.error is not None or exchange.timed_out
+        if failed and _partial_write(exchange):
             yield Finding.from_exchange(
                 CHECK,
                 "high",
@@ -53,7 +56,7 @@ def orphaned_rows(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[
                 location=exchange.error.location if exchange.error is not None else None,
             )
             continue
-        if seed is None or not exchange.ok:
+        if not seed or not exchange.ok:
             continue
         orphans = list(_orphans(exchange.changes, facts.foreign_keys, seed))
         if orphans:
@@ -62,6 +65,12 @@ def orphaned_rows(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[
             yield Finding.from_exchange(
                 CHECK, "high", exchange, f"answered {exchange.status} but {shown}{more}"
             )
+
+
+def _partial_write(exchange: Exchange) -> bool:
+    if is_auth_flow(exchange.rule) or blocked_network_fallout(exchange):
+        return False
+    return any(not _LOG_TABLE.search(change.table) for change in exchange.changes)
 
 
 def _orphans(
@@ -74,21 +83,23 @@ def _orphans(
     for change in changes:
         if change.after is not None:
             after[(change.table, change.key)] = change.after
+    inserted = [c.after for c in changes if c.kind == "insert" and c.after is not None]
     for change in changes:
         if change.kind != "delete" or change.before is None:
             continue
+        if any(_same_row_rekeyed(change, row) for row in inserted):
+            continue
+        left = []
         for fk in foreign_keys:
             if fk.parent_table != change.table or change.before.get(fk.parent_column) is None:
                 continue
             parent_value = change.before[fk.parent_column]
             children = _rows_now(fk.table, seed, gone, after)
-            left = [row for row in children if loosely_equal(row.get(fk.column), parent_value)]
-            if left:
-                rows = "row" if len(left) == 1 else "rows"
-                yield (
-                    f"deleting {change.table} {_key(change.key)} left {len(left)} {fk.table} "
-                    f"{rows} whose {fk.column} still points at it"
-                )
+            count = sum(loosely_equal(row.get(fk.column), parent_value) for row in children)
+            if count:
+                left.append(f"{count} {fk.table} row{'' if count == 1 else 's'} ({fk.column})")
+        if left:
+            yield f"deleting {change.table} {_key(change.key)} left {join_and(left)} pointing at it"
 
 
 def _rows_now(
@@ -106,6 +117,18 @@ def _rows_now(
         if changed_table == table:
             rows[key] = row
     return list(rows.values())
+
+
+def _same_row_rekeyed(deleted: RowChange, row: Row) -> bool:
+    """Whether an inserted row is the deleted one living on under a new primary key.
+
+    It is when most of the deleted row's other columns (its creation time, its hash...) kept
+    their values: a request that changes an id also changes whatever else its body sets.
+    """
+    before = deleted.before or {}
+    others = [c for c, v in before.items() if v not in deleted.key]
+    kept = [c for c in others if c in row and row[c] == before[c]]
+    return bool(others) and len(kept) * 2 > len(others)
 
 
 def _key(key: tuple[Any, ...]) -> str:

@@ -13,15 +13,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from testboost.analysis.inputs import Field, InputSpec
+from testboost.analysis.inputs import Field, InputSpec, path_casts
 from testboost.explore.database import SandboxDatabase, TableInfo
 from testboost.explore.exchange import Case, ProbeRequest
 from testboost.explore.identity import Identity
 from testboost.explore.seeding import Seed
 from testboost.explore.values import (
+    CONTROL,
     EVIL_URL,
     PASSWORD,
     QUOTE,
+    TAUTOLOGY,
     invalid_variants,
     is_email,
     is_redirect_target,
@@ -95,13 +97,39 @@ def _mentioned_tables(handler: Handler, world: World) -> list[TableInfo]:
     return tables
 
 
+_SQL_TABLE = re.compile(r"\b(?:FROM|JOIN|UPDATE|INTO)\s+[\"`\[]?(\w+)", re.IGNORECASE)
+
+
+def _sql_tables(handler: Handler, world: World) -> list[TableInfo]:
+    """Tables named in SQL strings of the view and of the module functions it calls."""
+    function = handler.function
+    functions = [function]
+    code = getattr(function, "__code__", None)
+    namespace = getattr(function, "__globals__", {})
+    for name in code.co_names if code is not None else ():
+        callee = namespace.get(name)
+        if inspect.isfunction(callee) and callee.__module__ == function.__module__:
+            functions.append(callee)
+    tables: list[TableInfo] = []
+    for each in functions:
+        try:
+            source = inspect.getsource(each)
+        except (OSError, TypeError):
+            continue
+        for name in _SQL_TABLE.findall(source):
+            table = world.database.table(name)
+            if table is not None and table not in tables:
+                tables.append(table)
+    return tables
+
+
 def main_table(route: Route, handler: Handler, world: World) -> TableInfo | None:
     """The table a route is about: its last id parameter's, a model its view uses, its path's."""
     for param in reversed(route.params):
         table = table_for_name(param.name, world.database)
         if table is not None:
             return table
-    mentioned = _mentioned_tables(handler, world)
+    mentioned = _mentioned_tables(handler, world) or _sql_tables(handler, world)
     if len(mentioned) == 1:
         return mentioned[0]
     segments = [s for s in route.rule.split("/") if s and not s.startswith("<")]
@@ -132,6 +160,8 @@ def _param_value(
         if keys:
             return keys[min(row, len(keys) - 1)][0], table
         return 1, table
+    if param.type == "float":
+        return 0.25, table
     if param.type == "uuid":
         return UNKNOWN_UUID, table
     for t in world.database.tables:
@@ -201,6 +231,7 @@ def plan_requests(
 ) -> Iterator[Planned]:
     """The valid request for one handler, then every variation worth sending."""
     method = handler.method
+    route = _with_cast_params(route, handler)
     table = main_table(route, handler, world)
     identity = world.users.get("A")
     headers = tuple(sorted((identity.headers if identity else {}).items()))
@@ -261,14 +292,20 @@ def plan_requests(
     del headers
     yield Planned(Case("valid", "a valid request"), request())
     id_params = [p for p in route.params if p.type in ("int", "uuid")]
-    if id_params:
+    # Only a parameter that names a table is an id: /bytes/<int:n> is a count, not a lookup.
+    if any(_param_table(p, route, handler, world) is not None for p in id_params):
         unknown = {
             **path_values,
             **{p.name: UNKNOWN_INT if p.type == "int" else UNKNOWN_UUID for p in id_params},
         }
         yield Planned(
             Case(
-                "unknown-id", "an id that does not exist", id_params[-1].name, "path", UNKNOWN_INT
+                "unknown-id",
+                "an id that does not exist",
+                id_params[-1].name,
+                "path",
+                UNKNOWN_INT,
+                table=table.name if table is not None else None,
             ),
             request(path=unknown),
         )
@@ -276,7 +313,13 @@ def plan_requests(
         yield Planned(Case("anonymous", "no credentials"), request(as_user=None))
     if "B" in world.users and id_params and table is not None and table.name in world.owner_columns:
         yield Planned(
-            Case("other-user", "user B on an object owned by user A", id_params[-1].name, "path"),
+            Case(
+                "other-user",
+                "user B on an object owned by user A",
+                id_params[-1].name,
+                "path",
+                table=table.name,
+            ),
             request(as_user="B"),
         )
     for f in body_fields:
@@ -314,6 +357,12 @@ def plan_requests(
         yield Planned(
             Case("json-list", "a JSON list instead of an object"), request(json_body=[body])
         )
+    for param in route.params:
+        if param.converter == "string" and param.type in ("int", "float"):
+            yield Planned(
+                Case("wrong-type", f"{param.name} is not a number", param.name, "path", "abc"),
+                request(path={**path_values, param.name: "abc"}),
+            )
     for f in query_fields:
         if f.type in ("int", "float"):
             yield Planned(
@@ -326,10 +375,15 @@ def plan_requests(
                 request(query_args={**query, f.name: EVIL_URL}),
             )
         else:
-            yield Planned(
-                Case("quote", f"{f.name} carries SQL quotes", f.name, "query", QUOTE),
-                request(query_args={**query, f.name: QUOTE}),
-            )
+            for kind, description, value in (
+                ("quote", f"{f.name} carries SQL quotes", QUOTE),
+                ("quote", f"{f.name} carries an SQL tautology", TAUTOLOGY),
+                ("quote-control", f"{f.name} is a harmless string", CONTROL),
+            ):
+                yield Planned(
+                    Case(kind, description, f.name, "query", value),
+                    request(query_args={**query, f.name: value}),
+                )
     for f in body_fields:
         if f.location == "form" and is_redirect_target(f.name):
             yield Planned(
@@ -347,6 +401,16 @@ def wrong_method_request(route: Route, planned: Planned, method: str) -> Planned
     """The valid request of a route sent with a method the rule does not accept."""
     request = replace(planned.request, method=method, json=None, has_json=False, form=None)
     return Planned(Case("wrong-method", f"{method} is not allowed here"), request)
+
+
+def _with_cast_params(route: Route, handler: Handler) -> Route:
+    """The route with plain ``<name>`` parameters typed by the casts its view applies to them."""
+    plain = [p.name for p in route.params if p.converter == "string"]
+    casts = path_casts(handler.function, plain)
+    if not casts:
+        return route
+    params = tuple(replace(p, type=casts[p.name]) if p.name in casts else p for p in route.params)
+    return replace(route, params=params)
 
 
 def _credential(name: str, value: Any, identity: Identity) -> Any:

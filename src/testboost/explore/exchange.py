@@ -25,11 +25,13 @@ CASE_KINDS = (
     "malformed",  # one input with a well-typed but invalid value (bad email, negative quantity)
     "protected-field",  # an extra field naming a column clients must not set (is_admin, id, ...)
     "quote",  # a string input carrying SQL quote characters
+    "quote-control",  # the same input with a harmless string, to compare results with "quote"
     "not-json",  # a body that is not JSON at all, on a route that reads JSON
     "json-list",  # a JSON body that is a list, on a route that reads a JSON object
     "bad-query",  # a query argument of the wrong type (page=abc)
     "redirect-target",  # an external URL in a parameter that looks like a redirect target
     "wrong-method",  # a method the route does not accept
+    "fuzz",  # a body drawn by Hypothesis, shrunk to the smallest that makes the app fail
 )
 
 
@@ -67,6 +69,7 @@ class Case:
     field: str | None = None
     location: str | None = None
     value: Any = None
+    table: str | None = None
 
 
 @dataclass(frozen=True)

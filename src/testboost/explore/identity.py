@@ -171,9 +171,14 @@ def make_identities(
                 identity.headers["Authorization"] = f"Bearer {token}"
                 identity.login, credential, login_used = "bearer", "bearer", route.rule
                 break
-            if response.status_code < 400 and _has_session_cookie(identity.client):
+            if (
+                response.status_code < 400
+                and _has_session_cookie(identity.client)
+                and _session_works(app, routes, identity.client)
+            ):
                 identity.login, credential, login_used = "cookie", "cookie", route.rule
                 break
+            identity.client._cookies = {}
         if identity.login == "none":
             credential = _direct_credential(app, routes, identity) or credential
         identity.remember_cookies()
@@ -182,6 +187,27 @@ def make_identities(
 
 def _has_session_cookie(client: FlaskClient) -> bool:
     return bool(client._cookies)
+
+
+def _session_works(app: Flask, routes: tuple[Route, ...], client: FlaskClient) -> bool:
+    """Whether a cookie jar really logs in: a guarded page answers it better than it answers nobody.
+
+    Many apps set a session cookie on every response (CSRF tokens, flashed messages), so a cookie
+    alone says nothing; a route guarded by a session that denies the anonymous client and lets
+    this one through does. Without such a route the cookie is taken on trust.
+    """
+    probes = [
+        r
+        for r in routes
+        if r.kind == "view" and "GET" in r.methods and not r.params and r.auth.kind != "none"
+    ]
+    anonymous = app.test_client()
+    for route in sorted(probes, key=lambda r: r.rule)[:5]:
+        denied = anonymous.get(route.rule).status_code
+        if denied < 300:
+            continue
+        return client.get(route.rule).status_code < 300
+    return True
 
 
 def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, Identity]) -> None:
@@ -207,6 +233,8 @@ def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, I
                 values[column.name] = identity.email
             elif lowered in ("username", "login", "user_name"):
                 values[column.name] = identity.username
+            elif lowered in ("active", "is_active", "enabled", "confirmed", "is_verified"):
+                values[column.name] = 1
             elif column.not_null and not column.has_default:
                 from testboost.explore.seeding import column_value
 

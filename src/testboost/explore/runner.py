@@ -31,15 +31,28 @@ from testboost.explore.cases import (
     wrong_method_request,
 )
 from testboost.explore.database import Rows, SandboxDatabase, diff
-from testboost.explore.exchange import Exchange, ProbeFacts, ProbeRequest, RaisedError
+from testboost.explore.exchange import Case, Exchange, ProbeFacts, ProbeRequest, RaisedError
+from testboost.explore.fuzz import fuzz_body
 from testboost.explore.identity import AuthRecipe, Identity, make_identities
+from testboost.explore.learning import learn_inputs
 from testboost.explore.seeding import Seed, create_schema, enum_values, seed_rows
 from testboost.explore.values import protected_columns, secret_columns
-from testboost.inventory import Route
+from testboost.inventory import Handler, Route
 from testboost.sandbox import Sandbox, _user_frame_location
 
 BODY_LIMIT = 4000
 _SECRET_SETTINGS = ("SECRET_KEY", "JWT_SECRET_KEY", "SECURITY_PASSWORD_SALT", "API_KEY")
+
+
+FUZZ_CASE = Case("fuzz", "a fuzzed body, shrunk to the smallest that fails")
+
+
+@dataclass(frozen=True)
+class Fuzzing:
+    """How much Hypothesis fuzzing to do per handler (0 examples: none) and with which seed."""
+
+    seed: int
+    examples: int
 
 
 class RequestTimeout(BaseException):
@@ -60,6 +73,7 @@ class ProbeResult:
     seconds: float
     inputs: dict[tuple[str, str], InputSpec] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    requests: int = 0
 
 
 def route_inputs(routes: tuple[Route, ...]) -> dict[tuple[str, str], InputSpec]:
@@ -93,6 +107,7 @@ def explore(
     seed: int = 0,
     budget: float = 300.0,
     timeout: float = 5.0,
+    fuzz_examples: int = 30,
     on_route: Callable[[Route], None] | None = None,
 ) -> ProbeResult:
     """Seed, log in, and send every planned request to every route of ``app``.
@@ -102,6 +117,7 @@ def explore(
     """
     started = time.perf_counter()
     notes: list[str] = []
+    fuzzing = Fuzzing(seed=seed, examples=fuzz_examples)
     inputs = route_inputs(routes)
     with sandbox.active(), _quiet_logging():
         schema = create_schema(app)
@@ -151,7 +167,10 @@ def explore(
                         continue
                     if on_route is not None:
                         on_route(route)
-                    exchanges.extend(_drive(route, inputs, world, recorder, accepted[route.rule]))
+                    exchanges.extend(
+                        _drive(route, inputs, world, recorder, accepted[route.rule], fuzzing)
+                    )
+            requests = recorder.sent
         finally:
             database.close()
     return ProbeResult(
@@ -162,22 +181,46 @@ def explore(
         time.perf_counter() - started,
         inputs=inputs,
         notes=tuple(notes),
+        requests=requests,
     )
 
 
 def _drive(
     route: Route,
-    inputs: Mapping[tuple[str, str], InputSpec],
+    inputs: dict[tuple[str, str], InputSpec],
     world: World,
     recorder: _Recorder,
     accepted: set[str],
+    fuzz: Fuzzing,
 ) -> Iterator[Exchange]:
     first: Planned | None = None
     for handler in route.handlers:
         spec = inputs.get((route.endpoint, handler.method), InputSpec())
+        if handler.method in ("POST", "PUT", "PATCH"):
+
+            def send_valid(candidate: InputSpec, handler: Handler = handler) -> Exchange:
+                planned = next(iter(plan_requests(route, handler, candidate, world)))
+                return recorder.send(route, planned, world.users)
+
+            spec = learn_inputs(spec, send_valid)
+            inputs[(route.endpoint, handler.method)] = spec
+        crashed = False
+        valid: Planned | None = None
         for planned in plan_requests(route, handler, spec, world):
             first = first or planned
-            yield recorder.send(route, planned, world.users)
+            valid = valid or planned
+            exchange = recorder.send(route, planned, world.users)
+            crashed = crashed or exchange.status >= 500
+            yield exchange
+        if fuzz.examples and valid is not None and not crashed:
+            found = fuzz_body(
+                valid.request,
+                lambda request: recorder.send(route, Planned(FUZZ_CASE, request), world.users),
+                seed=fuzz.seed,
+                examples=fuzz.examples,
+            )
+            if found is not None:
+                yield found
     method = wrong_method(accepted)
     if first is not None and method is not None:
         yield recorder.send(route, wrong_method_request(route, first, method), world.users)
@@ -209,7 +252,10 @@ def _facts(
             for t in world.database.tables
         },
         guarded={
-            (h.method, r.rule): h.auth.kind for r in routes if r.kind == "view" for h in r.handlers
+            (h.method, r.rule): "optional" if h.auth.optional else h.auth.kind
+            for r in routes
+            if r.kind == "view"
+            for h in r.handlers
         },
         seed_rows=seeded,
     )
@@ -229,6 +275,7 @@ class _Recorder:
         self.raised: list[BaseException] = []
         self.anonymous = app.test_client()
         self.dirty = False
+        self.sent = 0
 
     def _on_exception(self, sender: Any, exception: BaseException, **extra: Any) -> None:
         self.raised.append(exception)
@@ -268,6 +315,7 @@ class _Recorder:
             identity.restore_cookies()
         else:
             self.anonymous._cookies = {}
+        self.sent += 1
         if self.dirty:
             self.database.restore(self.snapshot)
         versions = self.database.versions()
@@ -277,10 +325,12 @@ class _Recorder:
         started = time.perf_counter()
         timed_out = False
         response = None
+        data = b""
         escaped: BaseException | None = None
         try:
             with _time_limit(self.timeout):
                 response = client.open(**_open_arguments(request))
+                data = response.get_data()  # inside the limit: a streamed body runs view code
         except RequestTimeout as exc:
             timed_out, escaped = True, exc
         except (Exception, SystemExit, KeyboardInterrupt) as exc:
@@ -309,7 +359,9 @@ class _Recorder:
                 seconds=seconds,
                 timed_out=timed_out,
             )
-        body = response.get_data(as_text=True)
+        body = data[: BODY_LIMIT * 4].decode(
+            response.mimetype_params.get("charset", "utf-8"), errors="replace"
+        )
         parsed, is_json = _parse_json(body, response.mimetype or "")
         response.close()
         return Exchange(

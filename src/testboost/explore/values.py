@@ -15,6 +15,10 @@ PASSWORD = "Tb-Passw0rd!2024"
 EVIL_URL = "https://evil.example.com/phish"
 #: One unbalanced quote of each kind: string-built SQL breaks on it, bound parameters do not care.
 QUOTE = "tb'\"quote"
+#: A condition that is always true once it escapes a string literal, and its harmless twin: a
+#: query built by string formatting returns more rows for the first than for the second.
+TAUTOLOGY = "zzz' OR '1'='1' -- "
+CONTROL = "zzz"
 
 _EMAIL = re.compile(r"e_?mail", re.IGNORECASE)
 _POSITIVE = re.compile(

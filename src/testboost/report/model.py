@@ -52,6 +52,7 @@ def build_report(
     *,
     seed: int,
     seconds: float,
+    requests: int | None = None,
     notes: Sequence[str] = (),
 ) -> Report:
     """Assemble the report: per-route request counts and statuses, findings as given."""
@@ -76,7 +77,7 @@ def build_report(
         findings=tuple(findings),
         seed=seed,
         seconds=seconds,
-        requests=len(exchanges),
+        requests=len(exchanges) if requests is None else requests,
         notes=tuple(notes),
     )
 
