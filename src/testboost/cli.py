@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 from flask import Flask
 from flask.cli import ScriptInfo
+from rich.console import Console
 
 from testboost import __version__
 from testboost.errors import UsageError
 from testboost.inventory import Route, build_inventory
-from testboost.report.console import make_console
+from testboost.report.console import is_plain, make_console
 from testboost.report.files import write_json_atomic
 from testboost.report.inventory import (
     InputLines,
@@ -32,10 +33,12 @@ from testboost.target import load_app, resolve_spec
 
 if TYPE_CHECKING:
     from testboost.explore.runner import ProbeResult
+    from testboost.report.model import Report
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEMO_APP = "examples.shopapi:create_app()"
+DEMO_DIR = "testboost-demo"
 
 
 def _app_options(function: F) -> F:
@@ -153,22 +156,36 @@ def routes(
 @main.command()
 @click.option("--debug", is_flag=True, help="Show full tracebacks.")
 def demo(debug: bool) -> None:
-    """Run testboost on the bundled example shop API (examples/shopapi).
+    """Run the whole pipeline on the bundled example shop API (examples/shopapi).
 
-    Run it from a checkout of testboost: it lists the example app's routes.
+    Run it from a checkout of testboost. It lists the example app's routes, scans them, and
+    writes the reports under ./testboost-demo/ (routes.json, report.json, report.html).
     """
 
     def action() -> int:
+        from testboost.report.html import write_html
+        from testboost.report.model import report_document
+        from testboost.report.terminal import render_report
+
         if not Path("examples", "shopapi", "__init__.py").is_file():
             raise UsageError(
                 "The demo needs the bundled examples: run it from the root of a testboost checkout."
             )
+        out = Path(DEMO_DIR)
+        out.mkdir(exist_ok=True)
         console = make_console()
-        console.print(f"testboost demo: inventory of {DEMO_APP}\n")
+        _heading(console, f"1. routes of {DEMO_APP}")
         with _loaded(DEMO_APP, ()) as (app, _sandbox):
             inventory = build_inventory(app)
             inputs = _inputs(inventory)
         render_routes(console, inventory, inputs)
+        write_json_atomic(out / "routes.json", routes_document(DEMO_APP, inventory, inputs))
+        _heading(console, "2. scan: every route driven with valid and invalid input")
+        report, _, _ = _diagnose(DEMO_APP, (), seed=0, budget=300, timeout=5)
+        render_report(console, report)
+        write_json_atomic(out / "report.json", report_document(report))
+        write_html(report, out / "report.html")
+        console.print(f"\nreports written to {out}/: routes.json, report.json, report.html")
         return 0
 
     _run(debug, action)
@@ -208,6 +225,12 @@ def demo(debug: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the report as JSON (schema testboost.report/1) to FILE.",
 )
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report as a self-contained HTML page to FILE.",
+)
 def scan(
     app_spec: str | None,
     allow_db: tuple[str, ...],
@@ -219,6 +242,7 @@ def scan(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     json_path: Path | None,
+    html_path: Path | None,
 ) -> None:
     """Drive every route with valid and invalid input and report the defects found.
 
@@ -234,41 +258,68 @@ def scan(
     """
 
     def action() -> int:
-        from testboost.checks import SEVERITIES, load_checks, run_checks
-        from testboost.report.model import build_report, report_document
+        from testboost.checks import SEVERITIES
+        from testboost.report.model import report_document
         from testboost.report.terminal import render_report
 
-        unknown = sorted({*select, *ignore} - load_checks().keys())
-        if unknown:
-            raise UsageError(
-                f"Unknown check id {', '.join(map(repr, unknown))}: use one of "
-                f"{', '.join(sorted(load_checks()))}."
-            )
         spec = _spec(app_spec)
-        console = make_console()
-        with _loaded(spec, allow_db) as (app, sandbox):
-            inventory = build_inventory(app)
-            result = _explore_with_progress(app, spec, inventory, sandbox, seed, budget, timeout)
-        findings = run_checks(result.exchanges, result.facts, select=select or None, ignore=ignore)
-        report = build_report(
-            spec,
-            inventory,
-            result.exchanges,
-            findings,
-            seed=seed,
-            seconds=result.seconds,
-            requests=result.requests,
-            notes=result.notes,
-        )
-        render_report(console, report)
+        report, _, _ = _diagnose(spec, allow_db, seed, budget, timeout, select, ignore)
+        render_report(make_console(), report)
         if json_path is not None:
             write_json_atomic(json_path, report_document(report))
+        if html_path is not None:
+            from testboost.report.html import write_html
+
+            write_html(report, html_path)
         if fail_on == "none":
             return 0
         bar = SEVERITIES.index(fail_on)
-        return 1 if any(SEVERITIES.index(f.severity) <= bar for f in findings) else 0
+        return 1 if any(SEVERITIES.index(f.severity) <= bar for f in report.findings) else 0
 
     _run(debug, action)
+
+
+def _heading(console: Console, text: str) -> None:
+    if is_plain(console):
+        console.print(f"\n== {text} ==\n")
+    else:
+        console.rule(text)
+
+
+def _diagnose(
+    spec: str,
+    allow_db: tuple[str, ...],
+    seed: int,
+    budget: float,
+    timeout: float,
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+) -> tuple[Report, ProbeResult, tuple[Route, ...]]:
+    """Load, inventory, explore and check one app: the diagnosis ``scan`` and ``demo`` print."""
+    from testboost.checks import load_checks, run_checks
+    from testboost.report.model import build_report
+
+    unknown = sorted({*select, *ignore} - load_checks().keys())
+    if unknown:
+        raise UsageError(
+            f"Unknown check id {', '.join(map(repr, unknown))}: use one of "
+            f"{', '.join(sorted(load_checks()))}."
+        )
+    with _loaded(spec, allow_db) as (app, sandbox):
+        inventory = build_inventory(app)
+        result = _explore_with_progress(app, spec, inventory, sandbox, seed, budget, timeout)
+    findings = run_checks(result.exchanges, result.facts, select=select or None, ignore=ignore)
+    report = build_report(
+        spec,
+        inventory,
+        result.exchanges,
+        findings,
+        seed=seed,
+        seconds=result.seconds,
+        requests=result.requests,
+        notes=result.notes,
+    )
+    return report, result, inventory
 
 
 def _explore_with_progress(
