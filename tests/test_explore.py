@@ -80,7 +80,7 @@ def test_view_exception_is_recorded_with_the_user_location(result: ProbeResult) 
     assert crash.status == 500
     assert crash.error is not None
     assert crash.error.type == "ZeroDivisionError"
-    assert crash.error.location is not None and crash.error.location.endswith("notes_api.py:83")
+    assert crash.error.location is not None and crash.error.location.endswith("notes_api.py:92")
 
 
 def test_sql_is_recorded(result: ProbeResult) -> None:
@@ -118,7 +118,9 @@ def test_nothing_is_written_outside_the_sandbox() -> None:
     assert not (Path(__file__).parent / "apps" / "instance").exists()
 
 
-def test_fuzzing_finds_a_crash_no_single_variation_shows_and_shrinks_it(result: ProbeResult) -> None:
+def test_fuzzing_finds_a_crash_no_single_variation_shows_and_shrinks_it(
+    result: ProbeResult,
+) -> None:
     fixed_cases = [e for e in result.exchanges if e.rule == "/ratio" and e.case.kind != "fuzz"]
     assert all(e.status < 500 for e in fixed_cases)
     fuzzed = exchange(result, "POST", "/ratio", "fuzz")
@@ -127,3 +129,9 @@ def test_fuzzing_finds_a_crash_no_single_variation_shows_and_shrinks_it(result: 
     valid = exchange(result, "POST", "/ratio", "valid").request.json
     # shrunk: only the field that matters differs from the valid body, and it is the smallest int
     assert fuzzed.request.json == {**valid, "parts": 0}
+
+
+def test_an_exception_the_app_logs_and_answers_500_for_is_kept(result: ProbeResult) -> None:
+    swallowed = exchange(result, "GET", "/swallowed", "valid")
+    assert swallowed.status == 500 and swallowed.json == {"message": "Fatal error"}
+    assert swallowed.error is not None and swallowed.error.type == "KeyError"

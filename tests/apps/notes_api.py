@@ -78,6 +78,15 @@ def create_app():
             return jsonify(error="total and parts must be integers"), 400
         return jsonify(ratio=total // parts)
 
+    @app.get("/swallowed")
+    def swallowed():
+        try:
+            {}["missing"]
+        except KeyError:
+            app.logger.exception("lookup failed")
+            return jsonify(message="Fatal error"), 500
+        return jsonify(ok=True)
+
     @app.get("/crash")
     def crash():
         return jsonify(value=1 / 0)

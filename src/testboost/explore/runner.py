@@ -119,7 +119,7 @@ def explore(
     notes: list[str] = []
     fuzzing = Fuzzing(seed=seed, examples=fuzz_examples)
     inputs = route_inputs(routes)
-    with sandbox.active(), _quiet_logging():
+    with sandbox.active(), _captured_logging() as logged:
         schema = create_schema(app)
         database = SandboxDatabase.discover(sandbox.directory)
         try:
@@ -152,7 +152,7 @@ def explore(
                 class_tables=_class_tables(app),
                 login_rule=recipe.login,
             )
-            recorder = _Recorder(app, sandbox, database, timeout)
+            recorder = _Recorder(app, sandbox, database, timeout, logged)
             facts = _facts(app, spec, routes, world, recorder.baseline)
             accepted: dict[str, set[str]] = {}
             for route in routes:
@@ -264,7 +264,14 @@ def _facts(
 class _Recorder:
     """Sends one planned request with the database restored, and records the exchange."""
 
-    def __init__(self, app: Flask, sandbox: Sandbox, database: SandboxDatabase, timeout: float):
+    def __init__(
+        self,
+        app: Flask,
+        sandbox: Sandbox,
+        database: SandboxDatabase,
+        timeout: float,
+        logged: list[BaseException] | None = None,
+    ):
         self.app = app
         self.sandbox = sandbox
         self.database = database
@@ -273,6 +280,8 @@ class _Recorder:
         self.baseline = database.read()
         self.statements: list[str] = []
         self.raised: list[BaseException] = []
+        # exceptions an app caught and logged (log.exception) before answering 500 itself
+        self.logged = logged if logged is not None else []
         self.anonymous = app.test_client()
         self.dirty = False
         self.sent = 0
@@ -321,6 +330,7 @@ class _Recorder:
         versions = self.database.versions()
         self.statements.clear()
         self.raised.clear()
+        self.logged.clear()
         network_before = len(self.sandbox.network_attempts)
         started = time.perf_counter()
         timed_out = False
@@ -340,6 +350,8 @@ class _Recorder:
         changes = diff(self.baseline, self.database.read()) if self.dirty else ()
         network = tuple(self.sandbox.network_attempts[network_before:])
         raised = self.raised[0] if self.raised else escaped
+        if raised is None and self.logged and (response is None or response.status_code >= 500):
+            raised = self.logged[-1]
         error = _raised_error(raised, self.timeout) if raised is not None else None
         if response is None:
             return Exchange(
@@ -427,13 +439,25 @@ def _raised_error(exception: BaseException, timeout: float) -> RaisedError:
 
 
 @contextmanager
-def _quiet_logging() -> Iterator[None]:
-    """Keep the app's error logs (one per 500 the probe provokes) off the user's terminal."""
-    logging.disable(logging.CRITICAL)
+def _captured_logging() -> Iterator[list[BaseException]]:
+    """Keep the app's logs off the user's terminal, keeping the exceptions they carry.
+
+    One error log per 500 the probe provokes would drown the report; but an app that catches an
+    exception, logs it and answers 500 itself (Flask-AppBuilder's ``@safe``) only tells what
+    went wrong in that log record, so its exception is kept for the exchange.
+    """
+    exceptions: list[BaseException] = []
+    real_handle = logging.Logger.handle
+
+    def handle(self: logging.Logger, record: logging.LogRecord) -> None:
+        if record.exc_info and record.exc_info[1] is not None:
+            exceptions.append(record.exc_info[1])
+
+    logging.Logger.handle = handle  # type: ignore[method-assign]
     try:
-        yield
+        yield exceptions
     finally:
-        logging.disable(logging.NOTSET)
+        logging.Logger.handle = real_handle  # type: ignore[method-assign]
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask
 
+from testboost.analysis.models import find_models
 from testboost.explore.database import ColumnInfo, SandboxDatabase, TableInfo
 from testboost.explore.values import valid_value
 
@@ -60,15 +61,16 @@ def create_schema(app: Flask) -> str:
 
 
 def enum_values(app: Flask) -> dict[tuple[str, str], tuple[str, ...]]:
-    """``(table, column) -> allowed values`` for SQLAlchemy ``Enum`` columns, when known."""
-    extension = app.extensions.get("sqlalchemy")
-    metadata = getattr(extension, "metadata", None)
+    """``(table, column) -> allowed values`` for SQLAlchemy ``Enum`` columns of every model base.
+
+    Apps may keep models outside Flask-SQLAlchemy's metadata (Flask-AppBuilder has its own base),
+    so the models are found the way the analysis finds them.
+    """
     values: dict[tuple[str, str], tuple[str, ...]] = {}
-    for table in getattr(metadata, "tables", {}).values():
-        for column in table.columns:
-            enums = getattr(column.type, "enums", None)
-            if enums:
-                values[(table.name, column.name)] = tuple(str(e) for e in enums)
+    for model in find_models(app):
+        for column in model.columns:
+            if column.enum_values:
+                values.setdefault((model.table, column.name), column.enum_values)
     return values
 
 
