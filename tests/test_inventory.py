@@ -74,6 +74,7 @@ def test_plain_view_class_resolves_dispatch_request(pkg_routes: dict[str, Route]
         ("/api/basic", "basic", "@auth.login_required"),
         ("/api/token", "token", "@auth.login_required"),
         ("/api/admin/stats", "unknown", "@admin_required"),
+        ("/api/staff", "jwt", "@staff_required"),
         ("/api/inline", "jwt", "verify_jwt_in_request() in body"),
         ("/private/report/<uuid:report_id>", "token", "before_request require_key"),
     ],

@@ -115,8 +115,10 @@ def _closure_target(function: Any) -> Callable[..., Any] | None:
 
 
 def _source(function: Any) -> str:
+    # inspect.getsource(function) follows __wrapped__ to the view; the code object does not
+    code = getattr(function, "__code__", function)
     try:
-        return textwrap.dedent(inspect.getsource(function))
+        return textwrap.dedent(inspect.getsource(code))
     except (OSError, TypeError):
         return ""
 

@@ -129,6 +129,23 @@ def health():
     return jsonify(ok=True)
 
 
+def staff_required(f):
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        verify_jwt_in_request()
+        if request.headers.get("X-Staff") != "yes":
+            return jsonify(error="staff only"), 403
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+@api.route("/staff")
+@staff_required
+def staff_page():
+    return jsonify(ok=True)
+
+
 def create_app(config_name="default"):
     app = Flask(__name__)
     app.config["JWT_SECRET_KEY"] = "test-secret-key-with-enough-length-for-hs256"
