@@ -161,6 +161,17 @@ class SandboxDatabase:
             for file in sorted({t.file for t in self.tables})
         )
 
+    def update(self, table: TableInfo, key: tuple[Any, ...], values: Mapping[str, Any]) -> None:
+        """Set columns of the row with primary key ``key``."""
+        connection = self._connection(table.file)
+        assignments = ", ".join(f'"{name}" = ?' for name in values)
+        condition = " AND ".join(f'"{name}" = ?' for name in table.primary_key)
+        connection.execute(
+            f'UPDATE "{table.name}" SET {assignments} WHERE {condition}',
+            [*values.values(), *key],
+        )
+        connection.commit()
+
     # -- snapshots --------------------------------------------------------------------------------
 
     def snapshot(self) -> dict[Path, sqlite3.Connection]:

@@ -22,6 +22,11 @@ from testboost.explore.database import SandboxDatabase, TableInfo
 from testboost.explore.values import PASSWORD, is_email, valid_value
 from testboost.inventory import Route
 
+#: The name of the administrator identity, beside "A" and "B".
+ADMIN = "admin"
+_ADMIN_FLAGS = ("is_admin", "admin", "is_staff", "staff", "is_superuser", "superuser")
+_ROLE_COLUMNS = ("role", "roles", "user_role", "user_type", "type", "kind", "level")
+
 _REGISTER = re.compile(r"(register|signup|sign-up|sign_up|join)", re.IGNORECASE)
 _LOGIN = re.compile(r"(login|log-in|signin|sign-in|sign_in|token|session)s?/?$", re.IGNORECASE)
 _TOKEN_KEYS = ("access_token", "token", "jwt", "id_token", "auth_token", "accessToken")
@@ -129,13 +134,19 @@ def make_identities(
     routes: tuple[Route, ...],
     inputs: Mapping[tuple[str, str], InputSpec],
     database: SandboxDatabase,
+    enums: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
 ) -> tuple[dict[str, Identity], AuthRecipe, TableInfo | None]:
-    """Create users A and B and log each in; return them with the recipe that worked."""
+    """Create users A, B and an administrator, log each in; return them and the recipe used.
+
+    The administrator is user A's twin with every admin-looking column of the user table set
+    (``is_admin``, ``is_staff``, ``role = "admin"``...); without such a column there is none.
+    ``enums`` gives the allowed values of enum columns, to pick the admin-looking one.
+    """
     users: dict[str, Identity] = {}
     register_routes = _json_post_routes(routes, inputs, _REGISTER)
     login_routes = _json_post_routes(routes, inputs, _LOGIN)
     register_used: str | None = None
-    for name in ("A", "B"):
+    for name in ("A", "B", ADMIN):
         values = {
             "email": f"tb-user-{name.lower()}@example.com",
             "username": f"tbuser{name.lower()}",
@@ -154,6 +165,9 @@ def make_identities(
     if user_table is None:
         return {}, AuthRecipe(None, None, "none"), None
     _ensure_rows(database, user_table, users)
+    roles = {c: v for (t, c), v in (enums or {}).items() if t == user_table.name}
+    if not _promote(database, user_table, users[ADMIN], roles):
+        del users[ADMIN]
     credential = "none"
     login_used: str | None = None
     for identity in users.values():
@@ -187,6 +201,29 @@ def make_identities(
 
 def _has_session_cookie(client: FlaskClient) -> bool:
     return bool(client._cookies)
+
+
+def _promote(
+    database: SandboxDatabase,
+    table: TableInfo,
+    identity: Identity,
+    enums: Mapping[str, tuple[str, ...]] | None,
+) -> bool:
+    """Make ``identity`` an administrator in the user table; whether any column allowed it."""
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        lowered = column.name.lower()
+        if lowered in _ADMIN_FLAGS:
+            values[column.name] = 1
+        elif lowered in _ROLE_COLUMNS:
+            allowed = (enums or {}).get(column.name, ("admin",))
+            chosen = next((v for v in allowed if "admin" in v.lower()), None)
+            if chosen is not None:
+                values[column.name] = chosen
+    if not values or identity.key is None:
+        return False
+    database.update(table, (identity.key,), values)
+    return True
 
 
 def _session_works(app: Flask, routes: tuple[Route, ...], client: FlaskClient) -> bool:

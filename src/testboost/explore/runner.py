@@ -33,7 +33,7 @@ from testboost.explore.cases import (
 from testboost.explore.database import Rows, SandboxDatabase, diff
 from testboost.explore.exchange import Case, Exchange, ProbeFacts, ProbeRequest, RaisedError
 from testboost.explore.fuzz import fuzz_body
-from testboost.explore.identity import AuthRecipe, Identity, make_identities
+from testboost.explore.identity import ADMIN, AuthRecipe, Identity, make_identities
 from testboost.explore.learning import learn_inputs
 from testboost.explore.seeding import Seed, create_schema, enum_values, seed_rows
 from testboost.explore.values import protected_columns, secret_columns
@@ -123,8 +123,9 @@ def explore(
         schema = create_schema(app)
         database = SandboxDatabase.discover(sandbox.directory)
         try:
+            enums = enum_values(app)
             users, recipe, user_table = (
-                make_identities(app, routes, inputs, database)
+                make_identities(app, routes, inputs, database, enums)
                 if database.tables
                 else ({}, AuthRecipe(None, None, "none"), None)
             )
@@ -139,7 +140,7 @@ def explore(
             seed_rows(
                 database,
                 seeded,
-                enum_values(app),
+                enums,
                 user_table=user_table.name if user_table else None,
                 users=tuple(u.key for u in users.values()),
             )
@@ -196,17 +197,20 @@ def _drive(
     first: Planned | None = None
     for handler in route.handlers:
         spec = inputs.get((route.endpoint, handler.method), InputSpec())
+        acting = _acting_user(route, handler, spec, world, recorder)
         if handler.method in ("POST", "PUT", "PATCH"):
 
-            def send_valid(candidate: InputSpec, handler: Handler = handler) -> Exchange:
-                planned = next(iter(plan_requests(route, handler, candidate, world)))
+            def send_valid(
+                candidate: InputSpec, handler: Handler = handler, acting: str = acting
+            ) -> Exchange:
+                planned = next(iter(plan_requests(route, handler, candidate, world, acting)))
                 return recorder.send(route, planned, world.users)
 
             spec = learn_inputs(spec, send_valid)
             inputs[(route.endpoint, handler.method)] = spec
         crashed = False
         valid: Planned | None = None
-        for planned in plan_requests(route, handler, spec, world):
+        for planned in plan_requests(route, handler, spec, world, acting):
             first = first or planned
             valid = valid or planned
             exchange = recorder.send(route, planned, world.users)
@@ -224,6 +228,18 @@ def _drive(
     method = wrong_method(accepted)
     if first is not None and method is not None:
         yield recorder.send(route, wrong_method_request(route, first, method), world.users)
+
+
+def _acting_user(
+    route: Route, handler: Handler, spec: InputSpec, world: World, recorder: _Recorder
+) -> str:
+    """User A, or the administrator when the route turns A away (401/403) and one exists."""
+    if ADMIN not in world.users or "A" not in world.users or handler.auth.kind == "none":
+        return "A"
+    planned = next(iter(plan_requests(route, handler, spec, world, "A")))
+    if recorder.send(route, planned, world.users).status in (401, 403):
+        return ADMIN
+    return "A"
 
 
 def _facts(

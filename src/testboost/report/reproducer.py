@@ -9,6 +9,8 @@ import shlex
 from testboost.explore.exchange import ProbeRequest
 
 BASE_URL = "http://localhost:5000"
+#: The generated conftest's fixture for each identity the probe acts as.
+_HEADER_FIXTURES = {"A": "auth_headers", "B": "other_auth_headers", "admin": "admin_auth_headers"}
 
 
 def curl(request: ProbeRequest, base_url: str = BASE_URL) -> str:
@@ -44,10 +46,9 @@ def pytest_function(
     fixtures = ["client"]
     arguments = [repr(request.url)]
     if request.identity:
-        fixtures.append("auth_headers" if request.identity == "A" else "other_auth_headers")
-        arguments.append(
-            "headers=auth_headers" if request.identity == "A" else "headers=other_auth_headers"
-        )
+        fixture = _HEADER_FIXTURES.get(request.identity, "auth_headers")
+        fixtures.append(fixture)
+        arguments.append(f"headers={fixture}")
     if request.has_json:
         arguments.append(f"json={request.json!r}")
     elif request.form is not None:
