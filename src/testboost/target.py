@@ -14,38 +14,20 @@ from __future__ import annotations
 import importlib
 import os
 import re
-import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 from flask import Flask
 from flask.cli import NoAppException, ScriptInfo
 
+from testboost.config import read_pyproject as read_pyproject  # re-exported
 from testboost.errors import UsageError
 from testboost.sandbox import Sandbox, environment, no_bytecode
 
 _HINT = "Pass --app the way you pass it to `flask --app` (e.g. --app 'myapi:create_app()')."
-
-
-def read_pyproject(directory: Path) -> dict[str, Any]:
-    """The ``[tool.testboost]`` table of ``directory/pyproject.toml`` (empty when absent)."""
-    path = directory / "pyproject.toml"
-    if not path.is_file():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"Cannot read {path}: {exc}. Fix the file or pass --app.") from exc
-    table = data.get("tool", {}).get("testboost", {})
-    return table if isinstance(table, dict) else {}
 
 
 def resolve_spec(spec: str | None, directory: Path | None = None) -> str:

@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from testboost.analysis.inputs import InputSpec
+from testboost.config import AuthConfig
 from testboost.explore.database import SandboxDatabase, TableInfo
 from testboost.explore.values import PASSWORD, is_email, valid_value
 from testboost.inventory import Route
@@ -135,12 +136,14 @@ def make_identities(
     inputs: Mapping[tuple[str, str], InputSpec],
     database: SandboxDatabase,
     enums: Mapping[tuple[str, str], tuple[str, ...]] | None = None,
+    configured: AuthConfig | None = None,
 ) -> tuple[dict[str, Identity], AuthRecipe, TableInfo | None]:
     """Create users A, B and an administrator, log each in; return them and the recipe used.
 
     The administrator is user A's twin with every admin-looking column of the user table set
     (``is_admin``, ``is_staff``, ``role = "admin"``...); without such a column there is none.
-    ``enums`` gives the allowed values of enum columns, to pick the admin-looking one.
+    ``enums`` gives the allowed values of enum columns, to pick the admin-looking one;
+    ``configured`` is the project's own login recipe (``[tool.testboost.auth]``), tried first.
     """
     users: dict[str, Identity] = {}
     register_routes = _json_post_routes(routes, inputs, _REGISTER)
@@ -171,6 +174,10 @@ def make_identities(
     credential = "none"
     login_used: str | None = None
     for identity in users.values():
+        if configured is not None and _configured_login(app, routes, identity, configured):
+            credential, login_used = identity.login, configured.login
+            identity.remember_cookies()
+            continue
         for route in login_routes:
             values = {
                 "email": identity.email or "",
@@ -197,6 +204,36 @@ def make_identities(
             credential = _direct_credential(app, routes, identity) or credential
         identity.remember_cookies()
     return users, AuthRecipe(register_used, login_used, credential), user_table
+
+
+def _configured_login(
+    app: Flask, routes: tuple[Route, ...], identity: Identity, configured: AuthConfig
+) -> bool:
+    """Log ``identity`` in the way ``[tool.testboost.auth]`` says; whether it worked."""
+    assert identity.client is not None
+    values = {
+        "email": identity.email or "",
+        "username": identity.username or "",
+        "password": PASSWORD,
+        "name": identity.name,
+    }
+    response = _post(identity.client, configured.login, configured.fill(values), configured.form)
+    if response.status_code >= 400:
+        identity.client._cookies = {}
+        return False
+    if configured.token is not None:
+        token: Any = response.get_json(silent=True)
+        for part in configured.token.split("."):
+            token = token.get(part) if isinstance(token, dict) else None
+        if not isinstance(token, str):
+            return False
+        identity.headers[configured.header] = f"{configured.scheme} {token}".strip()
+        identity.login = "configured-token"
+        return True
+    if _has_session_cookie(identity.client) and _session_works(app, routes, identity.client):
+        identity.login = "configured-cookie"
+        return True
+    return False
 
 
 def _has_session_cookie(client: FlaskClient) -> bool:

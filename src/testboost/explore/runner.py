@@ -23,6 +23,7 @@ from typing import Any
 from flask import Flask, got_request_exception
 
 from testboost.analysis.inputs import InputSpec, infer_inputs
+from testboost.config import AuthConfig
 from testboost.explore.cases import (
     Planned,
     World,
@@ -108,6 +109,7 @@ def explore(
     budget: float = 300.0,
     timeout: float = 5.0,
     fuzz_examples: int = 30,
+    auth: AuthConfig | None = None,
     on_route: Callable[[Route], None] | None = None,
 ) -> ProbeResult:
     """Seed, log in, and send every planned request to every route of ``app``.
@@ -125,7 +127,7 @@ def explore(
         try:
             enums = enum_values(app)
             users, recipe, user_table = (
-                make_identities(app, routes, inputs, database, enums)
+                make_identities(app, routes, inputs, database, enums, auth)
                 if database.tables
                 else ({}, AuthRecipe(None, None, "none"), None)
             )

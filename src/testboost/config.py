@@ -1,0 +1,88 @@
+"""Settings a project states in ``[tool.testboost]`` of its ``pyproject.toml``.
+
+Most apps need none: the app spec (``app = "..."``) and, where testboost cannot infer how users
+log in, an auth recipe::
+
+    [tool.testboost.auth]
+    login = "/api/v1/security/login"       # the route credentials are POSTed to
+    body = { username = "{username}", password = "{password}", provider = "db" }
+    form = false                            # true: send the body as a form, not JSON
+    token = "access_token"                  # JSON key (dotted path) of the token; omit for cookies
+    header = "Authorization"                # where the token goes ...
+    scheme = "Bearer"                       # ... and its prefix ("" for none)
+
+``{email}``, ``{username}``, ``{password}`` and ``{name}`` are filled with each probe user's values.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from testboost.errors import UsageError
+
+PLACEHOLDERS = ("email", "username", "password", "name")
+
+
+def read_pyproject(directory: Path) -> dict[str, Any]:
+    """The ``[tool.testboost]`` table of ``directory/pyproject.toml`` (empty when absent)."""
+    path = directory / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"Cannot read {path}: {exc}. Fix the file or pass --app.") from exc
+    table = data.get("tool", {}).get("testboost", {})
+    return table if isinstance(table, dict) else {}
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """How users log in, as the project states it."""
+
+    login: str
+    body: Mapping[str, Any] = field(default_factory=dict)
+    form: bool = False
+    token: str | None = None
+    header: str = "Authorization"
+    scheme: str = "Bearer"
+
+    def fill(self, values: Mapping[str, str]) -> dict[str, Any]:
+        """The login body with the placeholders of one user filled in."""
+        filled: dict[str, Any] = {}
+        for key, value in self.body.items():
+            if isinstance(value, str):
+                for name in PLACEHOLDERS:
+                    value = value.replace("{" + name + "}", values.get(name, ""))
+            filled[key] = value
+        return filled
+
+
+def load_auth_config(directory: Path | None = None) -> AuthConfig | None:
+    """``[tool.testboost.auth]`` of ``directory/pyproject.toml``, or None when it says nothing."""
+    table = read_pyproject(directory or Path.cwd()).get("auth")
+    if table is None:
+        return None
+    where = "[tool.testboost.auth] in pyproject.toml"
+    if not isinstance(table, dict) or not isinstance(table.get("login"), str):
+        raise UsageError(f'{where} needs login = "/the/login/route" (a string).')
+    expected = {"body": dict, "form": bool, "token": str, "header": str, "scheme": str}
+    for key, value in table.items():
+        if key == "login":
+            continue
+        if key not in expected:
+            raise UsageError(
+                f"{where}: unknown key {key!r}; the keys are login, {', '.join(expected)}."
+            )
+        if not isinstance(value, expected[key]):
+            raise UsageError(f"{where}: {key} must be a {expected[key].__name__}.")
+    return AuthConfig(**table)

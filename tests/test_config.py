@@ -1,0 +1,82 @@
+"""[tool.testboost] settings: the auth recipe, and refusing a malformed one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from testboost.config import AuthConfig, load_auth_config
+from testboost.errors import UsageError
+from testboost.explore.runner import explore
+from testboost.inventory import build_inventory
+from testboost.sandbox import Sandbox
+from testboost.target import load_app
+
+RECIPE = """
+[tool.testboost.auth]
+login = "/session/new"
+body = { login_name = "{username}", secret = "{password}" }
+form = true
+token = "data.key"
+header = "X-Auth-Token"
+scheme = ""
+"""
+
+
+@pytest.fixture
+def odd_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copy(Path(__file__).parent / "apps" / "oddauth_app.py", tmp_path / "oddauth_app.py")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def me_status(directory: Path, auth: AuthConfig | None) -> int:
+    with Sandbox() as sandbox:
+        app = load_app("oddauth_app:create_app()", sandbox)
+        result = explore(app, "oddauth_app", build_inventory(app), sandbox, auth=auth)
+    (valid,) = [e for e in result.exchanges if e.rule == "/me" and e.case.kind == "valid"]
+    return valid.status
+
+
+def test_without_a_recipe_the_odd_login_is_not_found(odd_project: Path) -> None:
+    assert me_status(odd_project, None) == 401
+
+
+def test_the_recipe_logs_users_in(odd_project: Path) -> None:
+    (odd_project / "pyproject.toml").write_text(RECIPE)
+    config = load_auth_config(odd_project)
+    assert config == AuthConfig(
+        login="/session/new",
+        body={"login_name": "{username}", "secret": "{password}"},
+        form=True,
+        token="data.key",
+        header="X-Auth-Token",
+        scheme="",
+    )
+    assert me_status(odd_project, config) == 200
+
+
+def test_fill_replaces_placeholders() -> None:
+    config = AuthConfig(login="/l", body={"u": "{email}", "p": "{password}", "n": 3})
+    assert config.fill({"email": "a@b.c", "password": "pw"}) == {"u": "a@b.c", "p": "pw", "n": 3}
+
+
+def test_no_auth_table_means_no_recipe(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.testboost]\napp = "x"\n')
+    assert load_auth_config(tmp_path) is None
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("[tool.testboost.auth]\nform = true\n", "needs login"),
+        ('[tool.testboost.auth]\nlogin = "/l"\ntokn = "x"\n', "unknown key 'tokn'"),
+        ('[tool.testboost.auth]\nlogin = "/l"\nform = "yes"\n', "form must be a bool"),
+    ],
+)
+def test_a_malformed_recipe_is_a_usage_error(tmp_path: Path, table: str, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(table)
+    with pytest.raises(UsageError, match=message):
+        load_auth_config(tmp_path)
