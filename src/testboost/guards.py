@@ -42,7 +42,6 @@ _DENIES = re.compile(
 _LIBRARY_KINDS = (
     ("flask_jwt_extended", "jwt"),
     ("flask_login", "session"),
-    ("flask_security", "session"),
     ("flask_praetorian", "jwt"),
 )
 # Packages where only some decorators guard: (package, decorator name) -> kind.
@@ -50,6 +49,14 @@ _LIBRARY_DECORATORS = {
     ("flask_appbuilder", "protect"): "jwt",
     ("flask_appbuilder", "has_access"): "session",
     ("flask_appbuilder", "has_access_api"): "session",
+    ("flask_security", "auth_required"): "session",
+    ("flask_security", "login_required"): "session",
+    ("flask_security", "roles_required"): "session",
+    ("flask_security", "roles_accepted"): "session",
+    ("flask_security", "permissions_required"): "session",
+    ("flask_security", "permissions_accepted"): "session",
+    ("flask_security", "auth_token_required"): "token",
+    ("flask_security", "http_auth_required"): "basic",
 }
 _HTTPAUTH_KINDS = {
     "HTTPBasicAuth": "basic",
