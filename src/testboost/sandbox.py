@@ -107,8 +107,8 @@ def looks_like_database_url(value: str) -> bool:
     }
 
 
-def _user_frame_location(stack: Sequence[traceback.FrameSummary]) -> str | None:
-    """The innermost frame that belongs to neither the standard library, site-packages, nor us."""
+def user_frame_location(stack: Sequence[traceback.FrameSummary]) -> str | None:
+    """``file:line`` of the innermost frame in the user's code (not stdlib, site-packages, us)."""
     skip = tuple(
         str(Path(p).resolve())
         for p in {sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"]}
@@ -260,7 +260,7 @@ class Sandbox:
             host=host,
             port=port,
             call=call,
-            location=_user_frame_location(traceback.extract_stack()[:-2]),
+            location=user_frame_location(traceback.extract_stack()[:-2]),
         )
         with self._lock:
             self.network_attempts.append(attempt)

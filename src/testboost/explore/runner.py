@@ -39,7 +39,7 @@ from testboost.explore.learning import learn_inputs
 from testboost.explore.seeding import Seed, create_schema, enum_values, seed_rows
 from testboost.explore.values import protected_columns, secret_columns
 from testboost.inventory import Handler, Route
-from testboost.sandbox import Sandbox, _user_frame_location
+from testboost.sandbox import Sandbox, user_frame_location
 
 BODY_LIMIT = 4000
 _SECRET_SETTINGS = ("SECRET_KEY", "JWT_SECRET_KEY", "SECURITY_PASSWORD_SALT", "API_KEY")
@@ -450,7 +450,7 @@ def _raised_error(exception: BaseException, timeout: float) -> RaisedError:
     return RaisedError(
         type=type(exception).__name__,
         message=message[:500],
-        location=_user_frame_location(stack),
+        location=user_frame_location(stack),
         traceback="".join(traceback.format_exception(exception))[-4000:],
         module=type(exception).__module__,
     )
