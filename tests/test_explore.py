@@ -135,3 +135,15 @@ def test_an_exception_the_app_logs_and_answers_500_for_is_kept(result: ProbeResu
     swallowed = exchange(result, "GET", "/swallowed", "valid")
     assert swallowed.status == 500 and swallowed.json == {"message": "Fatal error"}
     assert swallowed.error is not None and swallowed.error.type == "KeyError"
+
+
+def test_budget_stops_new_routes_and_says_which(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(Path(__file__).parent / "apps")
+    with Sandbox() as sandbox:
+        app = load_app("notes_api:create_app()", sandbox)
+        routes = build_inventory(app)
+        result = explore(app, "notes_api", routes, sandbox, budget=0.0, fuzz_examples=0)
+    assert result.exchanges == []
+    probed = [r for r in routes if r.kind == "view"]
+    assert len(result.notes) == len(probed)
+    assert result.notes[0].startswith("budget of 0 s spent: ")

@@ -132,6 +132,7 @@ def report_document(report: Report) -> dict[str, Any]:
         ],
         "findings": [finding_document(f) for f in report.findings],
         "audit": report.audit,
+        "notes": list(report.notes),
         "stats": {
             "routes": len(report.routes),
             "requests": report.requests,

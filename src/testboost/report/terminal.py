@@ -50,6 +50,8 @@ def render_report(console: Console, report: Report, *, verbose: bool = False) ->
         f"({pairs} method-route pairs), {report.requests} requests in {report.seconds:.1f} s, "
         f"seed {report.seed}"
     )
-    if verbose:
-        for note in report.notes:
-            console.print(f"note: {escape(note)}")
+    shown = report.notes if verbose else report.notes[:5]
+    for note in shown:
+        console.print(f"note: {escape(note)}", highlight=False)
+    if len(report.notes) > len(shown):
+        console.print(f"note: ... and {len(report.notes) - len(shown)} more (see the JSON report)")
