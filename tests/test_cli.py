@@ -43,7 +43,9 @@ def test_routes_prints_the_inventory_table(apps_dir: Path) -> None:
     row = next(line for line in lines if line.startswith("/api/items "))
     assert "GET,POST" in row and "pkgapp/__init__.py:41" in row
     assert "json: name*" in row and "query: page:int" in row
-    assert lines[-1] == "15 routes (18 method-route pairs, 10 guarded by auth), 1 static/docs routes"
+    assert (
+        lines[-1] == "15 routes (18 method-route pairs, 10 guarded by auth), 1 static/docs routes"
+    )
 
 
 def test_routes_json_lists_handlers_auth_and_inputs(apps_dir: Path, tmp_path: Path) -> None:

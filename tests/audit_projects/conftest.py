@@ -1,0 +1,3 @@
+"""The projects under this directory are audited by tests/test_audit*.py, not tests to run."""
+
+collect_ignore_glob = ["*"]
