@@ -65,6 +65,13 @@ def _app_options(function: F) -> F:
     return function
 
 
+def _file_option(flag: str, dest: str, help: str) -> Callable[[F], F]:
+    """An option naming an output FILE (written all at once, only when the command succeeds)."""
+    return click.option(
+        flag, dest, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE", help=help
+    )
+
+
 def _fail(message: str, detail: str | None, debug: bool) -> NoReturn:
     err = make_console(sys.stderr)
     if debug and detail:
@@ -123,11 +130,8 @@ def main() -> None:
 
 @main.command()
 @_app_options
-@click.option(
-    "--json",
-    "json_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the inventory as JSON (schema testboost.routes/1) to FILE.",
+@_file_option(
+    "--json", "json_path", "Also write the inventory as JSON (schema testboost.routes/1) to FILE."
 )
 def routes(
     app_spec: str | None, allow_db: tuple[str, ...], debug: bool, json_path: Path | None
@@ -219,18 +223,10 @@ def demo(debug: bool) -> None:
 )
 @click.option("--select", multiple=True, metavar="CHECK", help="Run only these checks.")
 @click.option("--ignore", multiple=True, metavar="CHECK", help="Do not run these checks.")
-@click.option(
-    "--json",
-    "json_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report as JSON (schema testboost.report/1) to FILE.",
+@_file_option(
+    "--json", "json_path", "Write the report as JSON (schema testboost.report/1) to FILE."
 )
-@click.option(
-    "--html",
-    "html_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report as a self-contained HTML page to FILE.",
-)
+@_file_option("--html", "html_path", "Write the report as a self-contained HTML page to FILE.")
 def scan(
     app_spec: str | None,
     allow_db: tuple[str, ...],
@@ -380,18 +376,11 @@ def _explore_with_progress(
     metavar="PCT",
     help="Exit 1 when route coverage ((method, rule) pairs reached by a test) is below PCT.",
 )
-@click.option(
-    "--json",
-    "json_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the audit as JSON (schema testboost.audit/1) to FILE.",
-)
-@click.option(
+@_file_option("--json", "json_path", "Write the audit as JSON (schema testboost.audit/1) to FILE.")
+@_file_option(
     "--baseline",
     "baseline_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="The CI gate: write FILE when it does not exist; otherwise exit 1 when route coverage "
+    "The CI gate: write FILE when it does not exist; otherwise exit 1 when route coverage "
     "dropped, a new hollow test appeared or a pair no test reaches is not listed in FILE.",
 )
 @click.option(
