@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from testboost.cli import main
 
 ROOT = Path(__file__).parent.parent
-PERFORMANCE_CHECKS = {"n-plus-one", "slow-route"}
 # Known misses of today's probe, each a strict xfail: fixing it flips the test.
 NOT_FOUND_YET = {
     ("orphaned-rows", "POST", "/api/orders"): "needs list-of-object bodies (items[]) to reach it",
@@ -44,8 +43,6 @@ def known_defects() -> list[Any]:
     params = []
     for entry in entries:
         key = (entry["check"], entry["method"], entry["rule"])
-        if entry["check"] in PERFORMANCE_CHECKS:
-            continue
         marks = (
             [pytest.mark.xfail(strict=True, reason=NOT_FOUND_YET[key])]
             if key in NOT_FOUND_YET

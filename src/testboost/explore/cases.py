@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from testboost.analysis.inputs import Field, InputSpec, path_casts
@@ -56,6 +56,7 @@ class World:
     owner_columns: Mapping[str, str]
     class_tables: Mapping[str, str]
     login_rule: str | None = None
+    enums: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
 
 def _stem(name: str) -> str:

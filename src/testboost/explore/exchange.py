@@ -32,6 +32,8 @@ CASE_KINDS = (
     "redirect-target",  # an external URL in a parameter that looks like a redirect target
     "wrong-method",  # a method the route does not accept
     "fuzz",  # a body drawn by Hypothesis, shrunk to the smallest that makes the app fail
+    "more-rows",  # the valid GET again with more rows in the listed table (value: how many)
+    "timing",  # the valid request again, to time a slow route more than once
 )
 
 
@@ -177,3 +179,14 @@ class ProbeFacts:
     seed_rows: Mapping[str, Mapping[tuple[Any, ...], Mapping[str, Any]]] = field(
         default_factory=dict
     )
+
+
+def listed(payload: Any) -> list[Any]:
+    """The list a list route answers: the body itself, or under items/results/data/..."""
+    if isinstance(payload, list):
+        return payload
+    if isinstance(payload, dict):
+        for key in ("items", "results", "data", "objects", "records", "rows", "result"):
+            if isinstance(payload.get(key), list):
+                return list(payload[key])
+    return []

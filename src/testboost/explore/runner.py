@@ -17,7 +17,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import Flask, got_request_exception
@@ -27,16 +27,24 @@ from testboost.config import AuthConfig
 from testboost.explore.cases import (
     Planned,
     World,
+    main_table,
     plan_requests,
     wrong_method,
     wrong_method_request,
 )
 from testboost.explore.database import Rows, SandboxDatabase, diff
-from testboost.explore.exchange import Case, Exchange, ProbeFacts, ProbeRequest, RaisedError
+from testboost.explore.exchange import (
+    Case,
+    Exchange,
+    ProbeFacts,
+    ProbeRequest,
+    RaisedError,
+    listed,
+)
 from testboost.explore.fuzz import fuzz_body
 from testboost.explore.identity import ADMIN, AuthRecipe, Identity, make_identities
 from testboost.explore.learning import learn_inputs
-from testboost.explore.seeding import Seed, create_schema, enum_values, seed_rows
+from testboost.explore.seeding import Seed, create_schema, enum_values, more_rows, seed_rows
 from testboost.explore.values import protected_columns, secret_columns
 from testboost.inventory import Handler, Route
 from testboost.sandbox import Sandbox, user_frame_location
@@ -46,6 +54,7 @@ _SECRET_SETTINGS = ("SECRET_KEY", "JWT_SECRET_KEY", "SECURITY_PASSWORD_SALT", "A
 
 
 FUZZ_CASE = Case("fuzz", "a fuzzed body, shrunk to the smallest that fails")
+TIMING_CASE = Case("timing", "the valid request again, timed")
 
 
 @dataclass(frozen=True)
@@ -154,6 +163,7 @@ def explore(
                 owner_columns=owner_columns,
                 class_tables=_class_tables(app),
                 login_rule=recipe.login,
+                enums=enums,
             )
             recorder = _Recorder(app, sandbox, database, timeout, logged)
             facts = _facts(app, spec, routes, world, recorder.baseline)
@@ -218,6 +228,8 @@ def _drive(
             exchange = recorder.send(route, planned, world.users)
             crashed = crashed or exchange.status >= 500
             yield exchange
+            if planned.case.kind == "valid":
+                yield from _follow_ups(route, handler, planned, exchange, world, recorder)
         if fuzz.examples and valid is not None and not crashed:
             found = fuzz_body(
                 valid.request,
@@ -230,6 +242,46 @@ def _drive(
     method = wrong_method(accepted)
     if first is not None and method is not None:
         yield recorder.send(route, wrong_method_request(route, first, method), world.users)
+
+
+#: Rows added to a listed table to see whether a list route's SQL grows with them.
+MORE_ROWS = 10
+
+
+def _follow_ups(
+    route: Route,
+    handler: Handler,
+    planned: Planned,
+    exchange: Exchange,
+    world: World,
+    recorder: _Recorder,
+) -> Iterator[Exchange]:
+    """After a valid 2xx request: two more timed runs, and the same with more rows (lists)."""
+    if exchange.ok:
+        # every route is timed three times, so that which requests are sent never depends on
+        # how fast the machine happened to be
+        for _ in range(2):
+            yield recorder.send(route, replace(planned, case=TIMING_CASE), world.users)
+    table = main_table(route, handler, world)
+    if handler.method != "GET" or not exchange.ok or table is None or not listed(exchange.json):
+        return
+    users = tuple(u.key for name, u in world.users.items() if name != ADMIN)
+
+    def add_rows() -> None:
+        more_rows(
+            world.database,
+            table,
+            world.seed,
+            world.enums,
+            user_table=world.user_table,
+            users=users,
+            count=MORE_ROWS,
+        )
+
+    case = Case("more-rows", f"{MORE_ROWS} more rows in {table.name}", table=table.name)
+    yield recorder.send(
+        route, replace(planned, case=replace(case, value=MORE_ROWS)), world.users, prepare=add_rows
+    )
 
 
 def _acting_user(
@@ -334,7 +386,14 @@ class _Recorder:
         with self.app.app_context():
             return list(getattr(extension, "engines", {}).values())
 
-    def send(self, route: Route, planned: Planned, users: Mapping[str, Identity]) -> Exchange:
+    def send(
+        self,
+        route: Route,
+        planned: Planned,
+        users: Mapping[str, Identity],
+        prepare: Callable[[], None] | None = None,
+    ) -> Exchange:
+        """Send one planned request from the seeded state (``prepare`` may add rows first)."""
         request = planned.request
         identity = users.get(request.identity or "")
         client = identity.client if identity is not None and identity.client else self.anonymous
@@ -345,6 +404,12 @@ class _Recorder:
         self.sent += 1
         if self.dirty:
             self.database.restore(self.snapshot)
+            self.dirty = False
+        before = self.baseline
+        if prepare is not None:
+            prepare()
+            self.dirty = True
+            before = self.database.read()
         versions = self.database.versions()
         self.statements.clear()
         self.raised.clear()
@@ -364,8 +429,9 @@ class _Recorder:
         except (Exception, SystemExit, KeyboardInterrupt) as exc:
             escaped = exc
         seconds = time.perf_counter() - started
-        self.dirty = self.database.versions() != versions
-        changes = diff(self.baseline, self.database.read()) if self.dirty else ()
+        wrote = self.database.versions() != versions
+        self.dirty = self.dirty or wrote
+        changes = diff(before, self.database.read()) if wrote else ()
         network = tuple(self.sandbox.network_attempts[network_before:])
         raised = self.raised[0] if self.raised else escaped
         if raised is None and self.logged and (response is None or response.status_code >= 500):

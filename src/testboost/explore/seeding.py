@@ -115,6 +115,27 @@ def seed_rows(
                 break
 
 
+def more_rows(
+    database: SandboxDatabase,
+    table: TableInfo,
+    seed: Seed,
+    enums: Mapping[tuple[str, str], tuple[str, ...]],
+    *,
+    user_table: str | None,
+    users: tuple[Any, ...],
+    count: int,
+) -> int:
+    """Insert ``count`` more rows like the first seeded one (owned by A); how many went in."""
+    inserted = 0
+    for _ in range(count):
+        try:
+            database.insert(table, _row(table, 0, seed, enums, user_table, users))
+        except Exception:
+            break
+        inserted += 1
+    return inserted
+
+
 def _row(
     table: TableInfo,
     index: int,

@@ -1,0 +1,92 @@
+"""n-plus-one and slow-route, both ways, on exchanges built by hand."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from test_checks import exchange
+
+from testboost.checks import run_checks
+from testboost.explore.exchange import ProbeFacts
+
+FACTS = ProbeFacts(app="example")
+ORDERS = "/api/orders"
+
+
+def listing(kind: str, items: int, statements: int) -> object:
+    return replace(
+        exchange(kind, rule=ORDERS, json_body=[{"id": i} for i in range(items)]),
+        sql=tuple(
+            ["SELECT orders.id FROM orders"]
+            + [
+                f"SELECT * FROM order_items WHERE order_items.order_id = {i}"
+                for i in range(statements - 1)
+            ]
+        ),
+    )
+
+
+def test_n_plus_one_fires_when_statements_grow_with_rows() -> None:
+    (finding,) = run_checks(
+        [listing("valid", 1, 2), listing("more-rows", 11, 12)], FACTS, select={"n-plus-one"}
+    )
+    assert (finding.check, finding.method, finding.rule) == ("n-plus-one", "GET", ORDERS)
+    assert finding.message.startswith("1 items took 2 SQL statements, 11 items took 12")
+    assert (
+        "repeated 10 more times: SELECT * FROM order_items WHERE order_items.order_id = ?"
+        in finding.message
+    )
+
+
+def test_n_plus_one_is_silent_when_the_statement_count_stays_flat() -> None:
+    assert (
+        run_checks(
+            [listing("valid", 1, 2), listing("more-rows", 11, 2)], FACTS, select={"n-plus-one"}
+        )
+        == []
+    )
+
+
+def test_n_plus_one_is_silent_when_the_list_did_not_grow() -> None:
+    # a paginated or filtered list that still shows one item says nothing about rows
+    assert (
+        run_checks(
+            [listing("valid", 1, 2), listing("more-rows", 1, 12)], FACTS, select={"n-plus-one"}
+        )
+        == []
+    )
+
+
+def timed(rule: str, seconds: float, kind: str = "valid") -> object:
+    return exchange(kind, rule=rule, json_body={}, seconds=seconds)
+
+
+def peers() -> list[object]:
+    return [timed(f"/api/r{i}", 0.002) for i in range(5)]
+
+
+def test_slow_route_fires_on_a_route_slow_three_times() -> None:
+    runs = [
+        timed("/api/report", 0.2),
+        timed("/api/report", 0.15, "timing"),
+        timed("/api/report", 0.18, "timing"),
+    ]
+    (finding,) = run_checks([*peers(), *runs], FACTS, select={"slow-route"})
+    assert finding.rule == "/api/report"
+    assert finding.message.startswith("over 100 ms and 10x slower than the median route")
+
+
+def test_slow_route_is_silent_when_one_run_was_slow_by_chance() -> None:
+    runs = [
+        timed("/api/report", 0.2),
+        timed("/api/report", 0.003, "timing"),
+        timed("/api/report", 0.2, "timing"),
+    ]
+    assert run_checks([*peers(), *runs], FACTS, select={"slow-route"}) == []
+
+
+def test_slow_route_leaves_login_out() -> None:
+    runs = [timed("/api/auth/login", 0.3) for _ in range(2)] + [
+        timed("/api/auth/login", 0.3, "timing")
+    ]
+    assert run_checks([*peers(), *runs], FACTS, select={"slow-route"}) == []
