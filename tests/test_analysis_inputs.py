@@ -592,3 +592,56 @@ def test_field_lookup_helper() -> None:
     spec = InputSpec(fields=(Field("a", "query", "int", False, 1),))
     assert spec.field("a") == Field("a", "query", "int", False, 1)
     assert spec.field("a", "json") is None
+
+
+def test_keys_read_from_each_element_of_a_list_become_its_items() -> None:
+    app = _app()
+
+    @app.post("/orders")
+    def orders() -> Any:
+        data = request.get_json()
+        for entry in data["items"]:
+            product = int(entry["product_id"])
+            quantity = entry.get("quantity", 1)
+            if quantity < 1:
+                return jsonify(error="bad"), 400
+            del product
+        return jsonify(ok=True)
+
+    (items,) = infer_inputs(_view(app, "orders")).fields
+    assert (items.name, items.location, items.type, items.required) == (
+        "items",
+        "json",
+        "list",
+        True,
+    )
+    assert _fields(InputSpec(fields=items.items)) == [
+        ("json", "product_id", "int", True, None),
+        ("json", "quantity", "int", False, 1),
+    ]
+
+
+def test_a_list_of_plain_values_has_no_items() -> None:
+    app = _app()
+
+    @app.post("/tags")
+    def tags() -> Any:
+        data = request.get_json()
+        return jsonify([tag.lower() for tag in data["tags"]])
+
+    (tags_field,) = infer_inputs(_view(app, "tags")).fields
+    assert tags_field.items == ()
+
+
+def test_a_default_that_passes_the_check_is_not_required() -> None:
+    app = _app()
+
+    @app.post("/ship")
+    def ship() -> Any:
+        data = request.get_json()
+        address = data.get("address", "")
+        if not isinstance(address, str):
+            return jsonify(error="address must be a string"), 400
+        return jsonify(address=address)
+
+    assert _fields(infer_inputs(_view(app, "ship"))) == [("json", "address", "str", False, "")]

@@ -39,7 +39,8 @@ class Field:
     ``location`` is one of :data:`LOCATIONS`, ``type`` one of :data:`TYPES` ("any" when nothing
     in the code says more). ``required`` is true when the view reads the value in a way that
     fails without it (``data["k"]``) or rejects the request when it is missing; ``default`` is
-    the literal default of ``.get("k", default)``.
+    the literal default of ``.get("k", default)``. ``items`` are the keys the view reads from
+    each element of a list of objects (``for entry in data["items"]: entry["product_id"]``).
     """
 
     name: str
@@ -47,6 +48,7 @@ class Field:
     type: str
     required: bool
     default: object | None = None
+    items: tuple[Field, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,9 @@ def infer_inputs(func: Callable[..., Any]) -> InputSpec:
 # --- collection -------------------------------------------------------------------------------
 
 _Ref = tuple[str, str]  # (location, name)
+#: Joins a location and a list field into the pseudo-location of that list's elements while
+#: analysing (``json[]items``); :meth:`_Collector.spec` folds them into ``Field.items``.
+_ELEMENT = "[]"
 
 _WEAK, _HINT, _CAST = 1, 2, 3  # how much a piece of evidence about a field's type is worth
 
@@ -117,6 +122,7 @@ class _FieldAcc:
     rank: int = 0
     required: bool = False
     default: object | None = None
+    subscripted: bool = False  # read as data["k"] somewhere unguarded
 
     def hint(self, type_: str, rank: int) -> None:
         if rank > self.rank:
@@ -158,10 +164,24 @@ class _Collector:
             self.whole_form = True
 
     def spec(self) -> InputSpec:
+        elements: dict[tuple[str, str], list[Field]] = {}
+        for a in self.fields.values():
+            if _ELEMENT in a.location:
+                location, _, parent = a.location.partition(_ELEMENT)
+                field = Field(a.name, location, a.type, _required(a), a.default)
+                elements.setdefault((location, parent), []).append(field)
         return InputSpec(
             fields=tuple(
-                Field(a.name, a.location, a.type, a.required, a.default)
+                Field(
+                    a.name,
+                    a.location,
+                    "list" if (a.location, a.name) in elements else a.type,
+                    _required(a),
+                    a.default,
+                    tuple(elements.get((a.location, a.name), ())),
+                )
                 for a in self.fields.values()
+                if _ELEMENT not in a.location
             ),
             json_body=self.json_body,
             whole_json=self.whole_json,
@@ -169,6 +189,15 @@ class _Collector:
             sources=tuple(self.sources),
             whole_form=self.whole_form,
         )
+
+
+def _required(acc: _FieldAcc) -> bool:
+    """Required, unless ``.get(k, default)`` supplies a value whenever the key is missing.
+
+    A check that rejects a bad value (``if not isinstance(x, str): abort(400)``) passes the
+    default, so only an unguarded ``data["k"]`` makes such a field required.
+    """
+    return acc.required and (acc.default is None or acc.subscripted)
 
 
 def _analyse_function(func: object, collector: _Collector) -> None:
@@ -706,17 +735,38 @@ class _Analyser(ast.NodeVisitor):
 
     def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
         self.visit(node.iter)
-        self._hint(self.refs(node.iter), "list", _HINT)
+        iterated = self.refs(node.iter)
+        self._hint(iterated, "list", _HINT)
         loc = self._iterated_source(node.iter)
         if loc is not None and self._setattr_loop(node):
             self.collector.whole(loc)
+        element = None
+        if (
+            len(iterated) == 1
+            and isinstance(node.target, ast.Name)
+            and _ELEMENT not in iterated[0][0]
+        ):
+            # for entry in data["items"]: what is read from `entry` belongs to each element
+            element = node.target.id
+            saved = self.sources.get(element)
+            self.sources[element] = f"{iterated[0][0]}{_ELEMENT}{iterated[0][1]}"
+        try:
+            self._loop_body(node, keep=element)
+        finally:
+            if element is not None:
+                if saved is None:
+                    self.sources.pop(element, None)
+                else:
+                    self.sources[element] = saved
+
+    def _loop_body(self, node: ast.For | ast.AsyncFor, keep: str | None) -> None:
         with _KeyScope(self) as scope:
             keys = self.collection_keys(node.iter)
             if isinstance(node.target, ast.Name) and keys is not None:
                 scope.bind(node.target.id, keys)
             else:
                 for name in ast.walk(node.target):
-                    if isinstance(name, ast.Name):
+                    if isinstance(name, ast.Name) and name.id != keep:
                         self._forget(name)
             for stmt in [*node.body, *node.orelse]:
                 self.visit(stmt)
@@ -803,7 +853,7 @@ class _Analyser(ast.NodeVisitor):
                     ref = (loc, key)
                     acc = self.collector.touch(ref)
                     if not self._guarded(ref):
-                        acc.required = True
+                        acc.required = acc.subscripted = True
             else:
                 inner = self.refs(node.value)
                 if isinstance(node.slice, ast.Constant):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -182,6 +182,14 @@ def _build_path(rule: str, values: Mapping[str, Any]) -> str:
 
 
 def _field_value(f: Field, table: TableInfo | None, world: World, n: int) -> Any:
+    if f.items:
+        element_table = table_for_name(f.name, world.database) or table
+        return [
+            {
+                item.name: _field_value(item, element_table, world, n + i)
+                for i, item in enumerate(f.items)
+            }
+        ]
     if f.name.endswith("_id"):
         parent = table_for_name(f.name, world.database)
         if parent is not None and parent.name == world.user_table and "A" in world.users:
@@ -190,6 +198,36 @@ def _field_value(f: Field, table: TableInfo | None, world: World, n: int) -> Any
             return world.seed.keys[parent.name][0][0]
     column = table.column(f.name) if table is not None else None
     return valid_value(f.name, f.type, n, length=column.length if column else None)
+
+
+def _element_variants(
+    f: Field,
+    body: Mapping[str, Any],
+    world: World,
+    request: Callable[..., ProbeRequest],
+) -> Iterator[Planned]:
+    """Invalid values inside the first element of a list of objects (``items[0].quantity``)."""
+    element = dict(body[f.name][0])
+    element_table = table_for_name(f.name, world.database)
+    for item in f.items:
+        column = element_table.column(item.name) if element_table is not None else None
+        for variant in invalid_variants(
+            item.name, item.type, required=item.required, length=column.length if column else None
+        ):
+            changed = {k: v for k, v in element.items() if not (variant.omit and k == item.name)}
+            if not variant.omit:
+                changed[item.name] = variant.value
+            where = f"{f.name}[0].{item.name}"
+            yield Planned(
+                Case(
+                    variant.kind,
+                    variant.description.replace(item.name, where, 1),
+                    item.name,
+                    item.location,
+                    variant.value,
+                ),
+                request(json_body={**body, f.name: [changed, *body[f.name][1:]]}),
+            )
 
 
 def _effective_type(f: Field, table: TableInfo | None) -> str:
@@ -342,6 +380,8 @@ def plan_requests(
                 Case("quote", f"{f.name} carries SQL quotes", f.name, f.location, QUOTE),
                 request(json_body={**body, f.name: QUOTE}),
             )
+        if f.items and isinstance(body.get(f.name), list) and body[f.name]:
+            yield from _element_variants(f, body, world, request)
     if (
         method in ("POST", "PUT", "PATCH")
         and (spec.json_body or spec.whole_json)
