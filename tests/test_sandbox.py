@@ -135,3 +135,19 @@ def test_directory_is_removed_on_exit() -> None:
         directory = box.directory
         (directory / "file").write_text("x")
     assert not directory.exists()
+
+
+def test_raw_sqlite_statements_reach_the_listeners(sandbox: Sandbox) -> None:
+    seen: list[str] = []
+    sandbox.statement_listeners.append(seen.append)
+    with sandbox.active():
+        connection = sqlite3.connect(str(sandbox.new_sqlite_file()))
+        connection.execute("create table t (x)")
+        connection.execute("insert into t values (1)")
+        connection.commit()
+        connection.close()
+        # testboost's own connections (the unpatched connect) are not the app's statements
+        own = sqlite3.connect.__wrapped__(":memory:")  # type: ignore[attr-defined]
+        own.execute("select 1")
+        own.close()
+    assert seen == ["create table t (x)", "insert into t values (1)"]

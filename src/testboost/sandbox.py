@@ -142,6 +142,8 @@ class Sandbox:
         self.allow_db = tuple(allow_db)
         self.redirects: list[DatabaseRedirect] = []
         self.network_attempts: list[NetworkAttempt] = []
+        #: Called with each SQL statement a raw ``sqlite3`` connection of the app runs.
+        self.statement_listeners: list[Callable[[str], None]] = []
         self._directory: Path | None = None
         self._files = 0
         self._lock = threading.Lock()
@@ -265,6 +267,12 @@ class Sandbox:
         with self._lock:
             self.network_attempts.append(attempt)
 
+    def _statement(self, statement: str) -> None:
+        if statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+            return
+        for listener in self.statement_listeners:
+            listener(statement)
+
     @contextmanager
     def active(self) -> Iterator[Sandbox]:
         """Block outbound network and redirect raw SQLite files while the app is driven."""
@@ -345,8 +353,14 @@ def _patched_sqlite(sandbox: Sandbox) -> Iterator[None]:
                 mapping[target] = sandboxed
                 sandbox.redirects.append(DatabaseRedirect("sqlite3.connect", target, sandboxed))
             target = mapping[target]
-        return real_connect(target, *args, **kwargs)
+        connection = real_connect(target, *args, **kwargs)
+        caller = sys._getframe(1).f_globals.get("__name__", "")
+        # SQLAlchemy's statements are seen through its own events, with parameters unexpanded
+        if sandbox.statement_listeners and not caller.startswith("sqlalchemy"):
+            connection.set_trace_callback(sandbox._statement)
+        return connection
 
+    connect.__wrapped__ = real_connect  # type: ignore[attr-defined]
     sqlite3.connect = connect  # type: ignore[assignment]
     try:
         yield

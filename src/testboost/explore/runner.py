@@ -362,9 +362,13 @@ class _Recorder:
     def _on_sql(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         self.statements.append(statement)
 
+    def _on_raw_sql(self, statement: str) -> None:
+        self.statements.append(statement)
+
     @contextmanager
     def listening(self) -> Iterator[None]:
         got_request_exception.connect(self._on_exception, self.app, weak=False)
+        self.sandbox.statement_listeners.append(self._on_raw_sql)
         engines = self._engines()
         if engines:
             from sqlalchemy import event
@@ -375,6 +379,7 @@ class _Recorder:
             yield
         finally:
             got_request_exception.disconnect(self._on_exception, self.app)
+            self.sandbox.statement_listeners.remove(self._on_raw_sql)
             if engines:
                 for engine in engines:
                     event.remove(engine, "before_cursor_execute", self._on_sql)
