@@ -565,8 +565,102 @@ def ci_init(directory: Path, tests: str, app_spec: str | None, force: bool) -> N
     _run(False, action)
 
 
+@main.command()
+@_app_options
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Directory to write the suite into (created if needed), e.g. tests/generated.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for generated values.")
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=1),
+    default=300,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time given to the probe that drives the routes first.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=5,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time limit of one request while probing.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a directory that holds other files; only files with testboost's header "
+    "line are overwritten.",
+)
+def generate(
+    app_spec: str | None,
+    allow_db: tuple[str, ...],
+    debug: bool,
+    out_dir: Path,
+    seed: int,
+    budget: float,
+    timeout: float,
+    force: bool,
+) -> None:
+    """Write a pytest suite for the app: fixtures, per-route tests, flows, query budgets.
+
+    testboost probes every route as `scan` does, replays what it saw through the generated
+    conftest, and writes plain pytest code that needs only pytest and your app's own
+    dependencies. It passes on today's app; each defect found is an xfail(strict=True) test.
+
+    \b
+    Examples:
+      testboost generate --app "myapi:create_app('testing')" --out tests/generated
+      pytest tests/generated
+    """
+
+    def action() -> int:
+        from testboost.checks import run_checks
+        from testboost.generate import generate_suite
+        from testboost.generate.writer import check_directory, write_suite
+
+        check_directory(out_dir, force=force)
+        spec = _spec(app_spec)
+        with _loaded(spec, allow_db) as (app, sandbox):
+            inventory = build_inventory(app)
+            result = _explore_with_progress(app, spec, inventory, sandbox, seed, budget, timeout)
+            findings = run_checks(result.exchanges, result.facts)
+            suite = generate_suite(
+                app,
+                spec,
+                inventory,
+                result,
+                findings,
+                seed=seed,
+                out=out_dir,
+                project_root=Path.cwd(),
+            )
+        written = write_suite(out_dir, suite.files, force=force)
+        console = make_console()
+        for path in written.kept:
+            console.print(f"kept {path}: it is not testboost's (no header line)", markup=False)
+        for note in suite.notes:
+            console.print(note, markup=False, highlight=False)
+        console.print(
+            f"wrote {len(written.written)} files to {out_dir}: {suite.tests} tests, "
+            f"{suite.xfails} of them xfail for the {len(findings)} defects found. "
+            f"Run: pytest {out_dir}",
+            markup=False,
+            highlight=False,
+        )
+        return 0
+
+    _run(debug, action)
+
+
 flask_group = click.Group(
     "testboost",
-    commands={"routes": routes, "scan": scan, "audit": audit, "ci": ci},
+    commands={"routes": routes, "scan": scan, "audit": audit, "ci": ci, "generate": generate},
     help="testboost commands on the app given to `flask --app` (see `testboost --help`).",
 )

@@ -1,0 +1,221 @@
+"""Replays requests in the generated suite's own world, in a process of its own.
+
+``python -m testboost.generate.driver CONFTEST PROJECT_ROOT`` imports a generated ``conftest.py``,
+starts its test session (the app built from the spec, schema, users, seed rows, snapshot) inside
+its guard, then reads jobs as JSON lines on stdin and answers each line with one JSON line. A job
+is a list of steps sent in order from the restored snapshot; each step answers with what the app
+sent back and how many SQL statements it ran. Using the conftest itself means the values the
+generated tests assert on are exactly the values the tests will see.
+
+Anything the app prints goes to stderr: stdout carries the answers only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TextIO
+
+TEXT_LIMIT = 20000
+
+
+def _load(conftest: Path, root: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("testboost_generated_conftest", conftest)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {conftest}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.__dict__["PROJECT_ROOT"] = root  # the conftest runs from a temporary copy
+    return module
+
+
+def _substitute(value: Any, bound: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        for name, found in bound.items():
+            value = value.replace("{" + name + "}", str(found))
+        return value
+    if isinstance(value, dict):
+        if set(value) == {"$var"}:
+            return bound.get(value["$var"])
+        return {k: _substitute(v, bound) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, bound) for v in value]
+    return value
+
+
+def _send(
+    conftest: ModuleType,
+    session: Any,
+    step: dict[str, Any],
+    bound: dict[str, Any],
+    clients: dict[str | None, Any],
+) -> dict[str, Any]:
+    identity = step.get("identity")
+    if identity not in clients:  # one client per identity and job: cookies last the whole job
+        clients[identity] = session.client(identity)
+    client = clients[identity]
+    extra = {name: _substitute(value, bound) for name, value in step.get("headers") or []}
+    headers = {**session.headers(identity), **extra}
+    arguments: dict[str, Any] = {
+        "method": step["method"],
+        "path": _substitute(step["path"], bound),
+        "headers": headers,
+    }
+    if step.get("query"):
+        arguments["query_string"] = [tuple(pair) for pair in _substitute(step["query"], bound)]
+    if step.get("has_json"):
+        arguments["json"] = _substitute(step.get("json"), bound)
+    elif step.get("form") is not None:
+        arguments["data"] = dict(_substitute(step["form"], bound))
+    elif step.get("body") is not None:
+        arguments["data"] = step["body"]
+        arguments["content_type"] = step.get("content_type") or "text/plain"
+    counter = conftest.QueryCounter()
+    with counter:
+        response = client.open(**arguments)
+        data = response.get_data()
+    text = data.decode(response.mimetype_params.get("charset", "utf-8"), errors="replace")
+    parsed = response.get_json(silent=True) if response.is_json else None
+    for name, path in (step.get("bind") or {}).items():
+        value: Any = parsed
+        for key in path:
+            value = value[key] if isinstance(value, dict | list) else None
+        bound[name] = value
+    for name, (table, column) in (step.get("bind_added") or {}).items():
+        added = session.database.added(table)
+        bound[name] = added[0][column] if added else None
+    return {
+        "status": response.status_code,
+        "content_type": response.content_type or "",
+        "location": response.headers.get("Location"),
+        "text": text[:TEXT_LIMIT],
+        "json": parsed,
+        "is_json": response.is_json and parsed is not None,
+        "statements": counter.count,
+    }
+
+
+def _inspect(session: Any, queries: list[dict[str, Any]]) -> list[Any]:
+    database = session.database
+    answers: list[Any] = []
+    for query in queries:
+        try:
+            if query["kind"] == "row":
+                answers.append(database.row(query["table"], **query["where"]))
+            elif query["kind"] == "added":
+                answers.append(database.added(query["table"]))
+            elif query["kind"] == "rows":
+                answers.append(database.rows(query["table"]))
+            else:
+                answers.append(None)
+        except Exception as exc:  # a table that is not there: say so, go on
+            answers.append({"error": f"{type(exc).__name__}: {exc}"})
+    return answers
+
+
+def _tables(database: Any) -> list[str]:
+    names: list[str] = []
+    for file in sorted(Path(database.directory).glob("*.sqlite")):
+        connection = sqlite3.connect(str(file))
+        try:
+            names.extend(
+                name
+                for (name,) in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+            )
+        finally:
+            connection.close()
+    return names
+
+
+def _read(database: Any, tables: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
+    state: dict[str, dict[str, dict[str, Any]]] = {}
+    for table in tables:
+        keys = database._primary_key(table)
+        state[table] = {
+            json.dumps([row.get(k) for k in keys], default=repr): row
+            for row in database.rows(table)
+        }
+    return state
+
+
+def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    changes = []
+    for table in sorted(after.keys() | before.keys()):
+        old, new = before.get(table, {}), after.get(table, {})
+        for key in sorted(old.keys() | new.keys()):
+            was, now = old.get(key), new.get(key)
+            if was == now:
+                continue
+            kind = "insert" if was is None else "delete" if now is None else "update"
+            changes.append(
+                {"table": table, "kind": kind, "key": json.loads(key), "before": was, "after": now}
+            )
+    return changes
+
+
+def _run_job(conftest: ModuleType, session: Any, guard: Any, job: dict[str, Any]) -> dict[str, Any]:
+    session.database.restore()
+    guard.attempts.clear()
+    bound: dict[str, Any] = {}
+    clients: dict[str | None, Any] = {}
+    observations: list[dict[str, Any]] = []
+    try:
+        if job.get("fill"):
+            table, count = job["fill"]
+            session.database.fill(table, count)
+        tables = _tables(session.database)
+        before = _read(session.database, tables)
+        for step in job["steps"]:
+            observations.append(_send(conftest, session, step, bound, clients))
+        changes = _changes(before, _read(session.database, tables))
+        inspected = _inspect(session, job.get("inspect") or [])
+    except Exception:
+        return {"steps": observations, "error": traceback.format_exc()[-3000:]}
+    return {
+        "steps": observations,
+        "inspect": inspected,
+        "changes": changes,
+        "network": list(guard.attempts),
+        "bound": bound,
+        "error": None,
+    }
+
+
+def main(argv: list[str], stdin: TextIO, answers: TextIO) -> int:
+    """Serve jobs from ``stdin`` until it closes; ``argv`` is ``[CONFTEST, PROJECT_ROOT]``."""
+    conftest = _load(Path(argv[0]), Path(argv[1]))
+    directory = Path(tempfile.mkdtemp(prefix="testboost-replay-"))
+    with conftest.Guard().active(directory) as guard:
+        try:
+            session = conftest.start_session(directory)
+        except BaseException:
+            answers.write(json.dumps({"setup_error": traceback.format_exc()[-4000:]}) + "\n")
+            answers.flush()
+            return 1
+        answers.write(json.dumps({"ready": True}) + "\n")
+        answers.flush()
+        for line in stdin:
+            if not line.strip():
+                continue
+            jobs = json.loads(line)["jobs"]
+            results = [_run_job(conftest, session, guard, job) for job in jobs]
+            answers.write(json.dumps({"results": results}, default=repr) + "\n")
+            answers.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    # Keep the answers channel for ourselves: whatever the app prints goes to stderr.
+    channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.exit(main(sys.argv[1:], sys.stdin, channel))

@@ -1,0 +1,306 @@
+"""Send requests through the generated conftest's world and see what the app answers there.
+
+A :class:`Replayer` writes the rendered ``conftest.py`` into a temporary directory and starts
+:mod:`testboost.generate.driver` on it in a child process (the app is imported fresh there, the way
+pytest will import it). :meth:`Replayer.run` sends :class:`Job` records and returns one
+:class:`Outcome` per job. Every assertion the writer emits is taken from an outcome, so it holds
+in the generated suite by construction; :meth:`Replayer.run_twice` sends every job a second time,
+in reverse order, to tell stable values from volatile ones.
+
+>>> with Replayer(conftest_source, root=Path.cwd()) as replayer:     # doctest: +SKIP
+...     [outcome] = replayer.run([Job((Step("GET", "/health"),))])
+>>> outcome.steps[0].status
+200
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from testboost.errors import UsageError
+from testboost.explore.exchange import ProbeRequest
+
+#: Seconds the child may take to build the app and seed it, and to answer one batch.
+START_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """One request: method, path (``{name}`` filled from values bound by earlier steps), inputs.
+
+    ``identity`` is ``"A"``, ``"B"`` or ``None`` (anonymous); ``bind`` names values of the JSON
+    answer (a path of keys) for later steps, as in ``{"order_id": ("id",)}``.
+    """
+
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...] = ()
+    identity: str | None = None
+    json: Any = None
+    has_json: bool = False
+    form: tuple[tuple[str, str], ...] | None = None
+    body: str | None = None
+    content_type: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    bind: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    bind_added: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_request(cls, request: ProbeRequest) -> Step:
+        """The probe's request, credentials left to the identity it was sent as."""
+        headers = tuple(
+            (name, value) for name, value in request.headers if name.lower() != "authorization"
+        )
+        return cls(
+            method=request.method,
+            path=request.path,
+            query=request.query,
+            identity=request.identity,
+            json=request.json,
+            has_json=request.has_json,
+            form=request.form,
+            body=request.body if not request.has_json and request.form is None else None,
+            content_type=request.content_type,
+            headers=headers,
+        )
+
+    def key(self) -> str:
+        """A text that is equal for equal requests."""
+        return json.dumps(self.document(), sort_keys=True, default=repr)
+
+    def document(self) -> dict[str, Any]:
+        """The step as the driver reads it."""
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query": [list(pair) for pair in self.query],
+            "identity": self.identity,
+            "json": self.json,
+            "has_json": self.has_json,
+            "form": [list(pair) for pair in self.form] if self.form is not None else None,
+            "body": self.body,
+            "content_type": self.content_type,
+            "headers": [list(pair) for pair in self.headers],
+            "bind": {name: list(path) for name, path in self.bind.items()},
+            "bind_added": {name: list(place) for name, place in self.bind_added.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Job:
+    """Steps sent one after the other from the seeded database.
+
+    ``fill`` first makes a table hold exactly that many rows; ``inspect`` asks for database reads
+    after the last step (``{"kind": "row", "table": ..., "where": {...}}``, ``added``, ``rows``).
+    """
+
+    steps: tuple[Step, ...]
+    fill: tuple[str, int] | None = None
+    inspect: tuple[Mapping[str, Any], ...] = ()
+
+    def document(self) -> dict[str, Any]:
+        """The job as the driver reads it."""
+        return {
+            "steps": [step.document() for step in self.steps],
+            "fill": list(self.fill) if self.fill else None,
+            "inspect": [dict(query) for query in self.inspect],
+        }
+
+    def key(self) -> str:
+        """A text that is equal for equal jobs."""
+        return json.dumps(self.document(), sort_keys=True, default=repr)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the app answered to one step."""
+
+    status: int
+    content_type: str
+    location: str | None
+    text: str
+    json: Any
+    is_json: bool
+    statements: int
+
+    @property
+    def mimetype(self) -> str:
+        """The content type without parameters."""
+        return self.content_type.split(";", 1)[0].strip().lower()
+
+
+@dataclass(frozen=True)
+class Change:
+    """A row one job inserted, updated or deleted: table, primary key, the row before and after."""
+
+    table: str
+    kind: str
+    key: tuple[Any, ...]
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one job did: an answer per step, rows changed, database reads, network attempts."""
+
+    steps: tuple[Seen, ...]
+    changes: tuple[Change, ...] = ()
+    inspect: tuple[Any, ...] = ()
+    network: tuple[str, ...] = ()
+    bound: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether every step was sent and answered."""
+        return self.error is None
+
+    @property
+    def last(self) -> Seen:
+        """The answer to the last step."""
+        return self.steps[-1]
+
+
+class Replayer:
+    """A child process serving jobs in the world of a rendered ``conftest.py``."""
+
+    def __init__(self, conftest_source: str, *, root: Path) -> None:
+        self.conftest_source = conftest_source
+        self.root = root
+        self._directory: tempfile.TemporaryDirectory[str] | None = None
+        self._process: subprocess.Popen[str] | None = None
+        self._log = Path(os.devnull)
+
+    def __enter__(self) -> Replayer:
+        self._directory = tempfile.TemporaryDirectory(prefix="testboost-generate-")
+        conftest = Path(self._directory.name, "conftest.py")
+        conftest.write_text(self.conftest_source, encoding="utf-8")
+        environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        # The app's logs go to a file: a full stderr pipe would block the child.
+        self._log = Path(self._directory.name, "stderr.log")
+        with self._log.open("w", encoding="utf-8") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "testboost.generate.driver", str(conftest), str(self.root)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                cwd=self.root,
+                text=True,
+                env=environment,
+            )
+        first = self._read_line()
+        if first is None or "setup_error" in first:
+            detail = (first or {}).get("setup_error") or self._stderr()
+            self.close()
+            last = [line for line in (detail or "").strip().splitlines() if line.strip()]
+            raise UsageError(
+                "The generated conftest could not set the app up: "
+                f"{last[-1].strip() if last else 'the replay process stopped'}. "
+                "Run with --debug for the details.",
+                detail=detail,
+            )
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the child process and remove its directory."""
+        if self._process is not None:
+            process, self._process = self._process, None
+            if process.stdin is not None:
+                process.stdin.close()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+        if self._directory is not None:
+            self._directory.cleanup()
+            self._directory = None
+
+    def _read_line(self) -> dict[str, Any] | None:
+        assert self._process is not None and self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            return None
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def _stderr(self) -> str:
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+        try:
+            return self._log.read_text(encoding="utf-8", errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def run(self, jobs: Sequence[Job]) -> list[Outcome]:
+        """Send ``jobs`` (each from the seeded database) and return their outcomes in order."""
+        if not jobs:
+            return []
+        assert self._process is not None and self._process.stdin is not None
+        payload = json.dumps({"jobs": [job.document() for job in jobs]}, default=repr)
+        self._process.stdin.write(payload + "\n")
+        self._process.stdin.flush()
+        answer = self._read_line()
+        if answer is None or "results" not in answer:
+            raise UsageError(
+                "The replay of the recorded requests stopped: the app crashed its process. "
+                "Run with --debug for the details.",
+                detail=self._stderr(),
+            )
+        return [_outcome(result) for result in answer["results"]]
+
+    def run_twice(self, jobs: Sequence[Job]) -> list[tuple[Outcome, Outcome]]:
+        """Every job twice, the second pass in reverse order: pairs of outcomes, in order."""
+        first = self.run(jobs)
+        second = list(reversed(self.run(list(reversed(jobs)))))
+        return list(zip(first, second, strict=True))
+
+
+def _outcome(result: Mapping[str, Any]) -> Outcome:
+    steps = tuple(
+        Seen(
+            status=int(step["status"]),
+            content_type=str(step["content_type"]),
+            location=step.get("location"),
+            text=str(step["text"]),
+            json=step.get("json"),
+            is_json=bool(step.get("is_json")),
+            statements=int(step.get("statements") or 0),
+        )
+        for step in result.get("steps", [])
+    )
+    changes = tuple(
+        Change(c["table"], c["kind"], tuple(c["key"]), c.get("before"), c.get("after"))
+        for c in result.get("changes") or ()
+    )
+    return Outcome(
+        steps=steps,
+        changes=changes,
+        inspect=tuple(result.get("inspect") or ()),
+        network=tuple(result.get("network") or ()),
+        bound=dict(result.get("bound") or {}),
+        error=result.get("error"),
+    )

@@ -1,0 +1,347 @@
+"""The world every generated test starts from, as literal data for the generated ``conftest.py``.
+
+The probe drove the app from a known state: the schema created the way the app creates it, users
+A and B signed up (or written into the user table) and logged in the way :class:`AuthRecipe` says,
+then a couple of rows per table. :func:`build_world` turns what the probe recorded into a
+:class:`World` that the conftest template writes out as constants and rebuilds once per test
+session, so that each recorded request means the same thing in the generated suite.
+
+>>> world = build_world(app, spec, routes, result, root="Path(__file__).resolve().parents[2]")
+...                                                              # doctest: +SKIP
+>>> world.credential, world.login_rule
+('bearer', '/api/auth/login')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+
+from testboost.analysis.inputs import InputSpec
+from testboost.config import load_auth_config
+from testboost.explore.identity import ADMIN
+from testboost.explore.runner import ProbeResult
+from testboost.explore.values import PASSWORD, is_email, valid_value
+from testboost.inventory import Route
+
+#: How the conftest makes the tables: ``create_all`` (Flask-SQLAlchemy), a CLI command, or nothing.
+SCHEMA_CREATE_ALL = "create_all"
+#: Password hashes are written with a cheap method: the suite logs in twice per session.
+PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+_USERNAME_FIELDS = ("username", "user", "login", "user_name")
+_NAME_FIELDS = ("name", "full_name", "display_name")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
+
+
+@dataclass(frozen=True)
+class Password:
+    """Stands for the test users' password hash in a row written by the conftest."""
+
+
+@dataclass(frozen=True)
+class SuiteUser:
+    """User A, B or the administrator: its key, the bodies it signs up and logs in with.
+
+    ``promote`` holds the columns that make the administrator one, written after it signs up.
+    """
+
+    name: str
+    key: Any
+    register_body: Mapping[str, Any] | None
+    login_body: Mapping[str, Any] | None
+    promote: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything the generated ``conftest.py`` needs to rebuild the probe's starting state.
+
+    ``schema`` is :data:`SCHEMA_CREATE_ALL`, the name of the app's CLI command that creates the
+    tables (``init-db``), or ``""`` when the app makes its tables itself. ``credential`` is the
+    probe's :attr:`AuthRecipe.credential`. ``user_rows`` are written into ``user_table`` directly
+    when users are not signed up through ``register_rule``; ``seed_rows`` are the other tables'
+    rows, parents first. ``sql`` says how statements are counted: ``sqlalchemy`` engine events,
+    ``sqlite3`` trace callbacks, or ``none``. ``json_api`` is true when the app answers JSON.
+    """
+
+    spec: str
+    root: str
+    schema: str
+    credential: str
+    register_rule: str | None
+    register_form: bool
+    login_rule: str | None
+    login_form: bool
+    users: tuple[SuiteUser, ...]
+    user_table: str | None
+    user_rows: tuple[Mapping[str, Any], ...]
+    seed_rows: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...]
+    sql: str
+    json_api: bool
+    password: str = PASSWORD
+    token_path: tuple[str, ...] = ()
+    token_header: str = "Authorization"
+    token_scheme: str = "Bearer"
+
+    @property
+    def logs_in(self) -> bool:
+        """Whether the suite has logged-in users at all."""
+        return self.credential != "none" and bool(self.users)
+
+    @property
+    def cookie_login(self) -> bool:
+        """Whether users are logged in by a client's cookies rather than by request headers."""
+        return self.credential in ("cookie", "session-direct")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The users' names: ``A``, ``B`` and ``admin`` when the app has administrators."""
+        return tuple(user.name for user in self.users)
+
+    def seeded(self, table: str) -> tuple[Mapping[str, Any], ...]:
+        """The rows a table starts with in every test (users included when written directly)."""
+        if table == self.user_table and self.user_rows:
+            return self.user_rows
+        return next((rows for name, rows in self.seed_rows if name == table), ())
+
+
+def build_world(
+    app: Flask, spec: str, routes: tuple[Route, ...], result: ProbeResult, *, root: str
+) -> World:
+    """The starting state of the probe as literal data; ``root`` is the conftest's project root."""
+    facts = result.facts
+    recipe = result.recipe
+    user_table = facts.user_table if facts.users else None
+    rows = facts.seed_rows
+    credential = recipe.credential if user_table else "none"
+    configured = load_auth_config() if credential.startswith("configured") else None
+    if credential.startswith("configured") and configured is None:
+        credential = "none"
+    register = recipe.register if credential != "none" else None
+    table_rows = rows.get(user_table or "", {})
+    users: list[SuiteUser] = []
+    user_rows: list[Mapping[str, Any]] = []
+    first_row: Mapping[str, Any] | None = None
+    for name in sorted(facts.users, key=_user_order):
+        key = facts.users[name]
+        row = _user_row(table_rows, key)
+        first_row = first_row if first_row is not None else row
+        values = _identity_values(name, row)
+        if configured is not None:
+            login_body: dict[str, Any] | None = configured.fill(
+                {**values, "password": PASSWORD, "name": name}
+            )
+        else:
+            login_body = _login_body(result.inputs, routes, recipe.login, credential, values)
+        users.append(
+            SuiteUser(
+                name=name,
+                key=key,
+                register_body=_credential_body(
+                    result.inputs, routes, register, {**values, "name": f"Testboost User {name}"}
+                )
+                if register
+                else None,
+                login_body=login_body,
+                promote=_promotion(row, first_row) if register and name == ADMIN else None,
+            )
+        )
+        if not register and row is not None:
+            user_rows.append(_literal_row(row, password_hash=True))
+    seed_rows = tuple(
+        (table, tuple(_literal_row(row, password_hash=False) for row in table_rows.values()))
+        for table, table_rows in rows.items()
+        if table != user_table and table_rows
+    )
+    login_rule = configured.login if configured is not None else recipe.login
+    return World(
+        spec=spec,
+        root=root,
+        schema=_schema(result.schema),
+        credential="cookie"
+        if credential == "configured-cookie"
+        else "bearer"
+        if credential == "configured-token"
+        else credential,
+        register_rule=register,
+        register_form=_is_form(result.inputs, routes, register),
+        login_rule=login_rule if credential in _LOGIN_CREDENTIALS else None,
+        login_form=configured.form
+        if configured is not None
+        else _is_form(result.inputs, routes, recipe.login),
+        users=tuple(users) if credential != "none" else (),
+        user_table=user_table,
+        user_rows=tuple(user_rows) if credential != "none" else (),
+        seed_rows=seed_rows,
+        sql=_sql_kind(app, result),
+        json_api=_json_api(result),
+        token_path=tuple(configured.token.split(".")) if configured and configured.token else (),
+        token_header=configured.header if configured is not None else "Authorization",
+        token_scheme=configured.scheme if configured is not None else "Bearer",
+    )
+
+
+_LOGIN_CREDENTIALS = ("bearer", "cookie", "configured-token", "configured-cookie")
+
+
+def _user_order(name: str) -> tuple[int, str]:
+    order = ("A", "B", ADMIN)
+    return (order.index(name) if name in order else len(order), name)
+
+
+def _promotion(row: Mapping[str, Any] | None, first: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The columns where the administrator's row differs from user A's on privilege columns."""
+    if row is None:
+        return {}
+    return {
+        column: value
+        for column, value in row.items()
+        if column.lower() in _PRIVILEGE_COLUMNS and (first or {}).get(column) != value
+    }
+
+
+_PRIVILEGE_COLUMNS = (
+    "is_admin",
+    "admin",
+    "is_staff",
+    "staff",
+    "is_superuser",
+    "superuser",
+    "role",
+    "roles",
+    "user_role",
+    "user_type",
+    "type",
+    "kind",
+    "level",
+)
+
+
+def _schema(described: str) -> str:
+    if "create_all" in described:
+        return SCHEMA_CREATE_ALL
+    if described.startswith("flask "):
+        return described.split(" ", 1)[1].strip()
+    return ""
+
+
+def _sql_kind(app: Flask, result: ProbeResult) -> str:
+    if "sqlalchemy" in app.extensions:
+        return "sqlalchemy"
+    if result.facts.seed_rows or any(e.sql for e in result.exchanges):
+        return "sqlite3"
+    return "none"
+
+
+def _json_api(result: ProbeResult) -> bool:
+    answered = [e for e in result.exchanges if e.body]
+    if not answered:
+        return False
+    return sum(1 for e in answered if e.is_json) * 2 >= len(answered)
+
+
+def _user_row(
+    rows: Mapping[tuple[Any, ...], Mapping[str, Any]], key: Any
+) -> Mapping[str, Any] | None:
+    for row_key, row in rows.items():
+        if row_key and row_key[0] == key:
+            return row
+    return None
+
+
+def _identity_values(name: str, row: Mapping[str, Any] | None) -> dict[str, str]:
+    """The email and username user ``name`` has: from its row when known, else the probe's."""
+    values = {
+        "email": f"tb-user-{name.lower()}@example.com",
+        "username": f"tbuser{name.lower()}",
+        "name": "",
+    }
+    for column, value in (row or {}).items():
+        if not isinstance(value, str):
+            continue
+        lowered = column.lower()
+        if is_email(lowered):
+            values["email"] = value
+        elif lowered in ("username", "login", "user_name"):
+            values["username"] = value
+    return values
+
+
+def _input_spec(
+    inputs: Mapping[tuple[str, str], InputSpec], routes: tuple[Route, ...], rule: str | None
+) -> InputSpec:
+    route = next((r for r in routes if r.rule == rule and "POST" in r.methods), None)
+    if route is None:
+        return InputSpec()
+    return inputs.get((route.endpoint, "POST"), InputSpec())
+
+
+def _is_form(
+    inputs: Mapping[tuple[str, str], InputSpec], routes: tuple[Route, ...], rule: str | None
+) -> bool:
+    spec = _input_spec(inputs, routes, rule)
+    return bool(spec.form_body and not spec.json_body)
+
+
+def _credential_body(
+    inputs: Mapping[tuple[str, str], InputSpec],
+    routes: tuple[Route, ...],
+    rule: str | None,
+    values: Mapping[str, str],
+) -> dict[str, Any]:
+    """The sign-up or login body, filled the way the probe filled it."""
+    spec = _input_spec(inputs, routes, rule)
+    body: dict[str, Any] = {}
+    for field in spec.fields:
+        if field.location not in ("json", "form"):
+            continue
+        lowered = field.name.lower()
+        if "password" in lowered or lowered in ("pw", "pass"):
+            body[field.name] = PASSWORD
+        elif is_email(lowered):
+            body[field.name] = values["email"]
+        elif lowered in _USERNAME_FIELDS:
+            body[field.name] = values["username"]
+        elif lowered in _NAME_FIELDS:
+            body[field.name] = values["name"]
+        elif field.required:
+            body[field.name] = valid_value(field.name, field.type, 7)
+    if not body:
+        body = {"email": values["email"], "username": values["username"], "password": PASSWORD}
+    return body
+
+
+def _login_body(
+    inputs: Mapping[tuple[str, str], InputSpec],
+    routes: tuple[Route, ...],
+    rule: str | None,
+    credential: str,
+    values: Mapping[str, str],
+) -> dict[str, Any] | None:
+    if credential == "basic":
+        return {"username": values["username"], "password": PASSWORD}
+    if rule and credential in ("bearer", "cookie"):
+        return _credential_body(inputs, routes, rule, values)
+    return None
+
+
+def _literal_row(row: Mapping[str, Any], *, password_hash: bool) -> dict[str, Any]:
+    """A seeded row as written by the conftest: a user's password hash is made at run time."""
+    written: dict[str, Any] = {}
+    for column, value in row.items():
+        lowered = column.lower()
+        if password_hash and ("password" in lowered or lowered in ("pw_hash", "hash", "passwd")):
+            written[column] = Password()
+        else:
+            written[column] = value
+    return written
+
+
+def is_datetime_text(value: Any) -> bool:
+    """Whether a value is a date-time written as text (``2024-01-02 03:04:05``)."""
+    return isinstance(value, str) and bool(_DATETIME.match(value))

@@ -1,0 +1,118 @@
+"""The pieces of ``testboost generate`` that need no app: values, names, repairs, the writer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from testboost.errors import UsageError
+from testboost.generate.expect import Known, snippets, stable
+from testboost.generate.naming import make_test_name, param_id, resource_slug, singular
+from testboost.generate.pycode import ANY_VALUE, literal
+from testboost.generate.render import HEADER_MARK
+from testboost.generate.repair import Values, message_text, propose
+from testboost.generate.writer import write_suite
+
+VALUES = Values({"products": 1, "users": 1}, 1, "users", {1: 2})
+
+
+@pytest.mark.parametrize(
+    ("rule", "slug"),
+    [
+        ("/api/orders", "orders"),
+        ("/api/orders/<int:order_id>", "order"),
+        ("/api/orders/<int:order_id>/items", "order_items"),
+        ("/api/v1/categories/<int:id>/products", "category_products"),
+        ("/<int:id>/update", "update"),
+        ("/", "index"),
+    ],
+)
+def test_resource_slug_reads_rules_as_words(rule: str, slug: str) -> None:
+    assert resource_slug(rule) == slug
+
+
+def test_test_names_are_identifiers_of_method_resource_and_behaviour() -> None:
+    name = make_test_name("GET", "/api/users/<int:user_id>", "returns 404 for an unknown id")
+    assert name == "test_get_user_returns_404_for_an_unknown_id"
+    assert singular("categories") == "category" and singular("address") == "address"
+    assert param_id("price is negative!") == "price-is-negative"
+
+
+def test_stable_keeps_request_and_seed_values_and_hides_volatile_ones() -> None:
+    known = Known.of(
+        requests=[{"name": "Ada"}],
+        seed=[{"id": 1, "created_at": "2024-01-02 03:04:05.000000"}],
+    ).with_generated([7])
+    first = {"id": 7, "name": "Ada", "created_at": "2024-01-02T03:04:05", "token": "a1b2" * 8}
+    second = dict(first)
+    assert stable(first, second, known) == {
+        "id": ANY_VALUE,
+        "name": "Ada",
+        "created_at": "2024-01-02T03:04:05",
+        "token": ANY_VALUE,
+    }
+    assert stable({"n": 1}, {"n": 2}, known) == {"n": ANY_VALUE}
+    assert stable({"at": "2031-05-06T07:08:09"}, {"at": "2031-05-06T07:08:09"}, known) == {
+        "at": ANY_VALUE
+    }
+
+
+def test_snippets_prefer_lines_that_set_an_answer_apart() -> None:
+    usual = "<title>New Post</title>\n<form>\n"
+    page = '<title>New Post</title>\n<div class="flash">Title is required.</div>\n<form>\n'
+    known = Known.of()
+    chosen = snippets(page, page, known, usual=usual)
+    assert '<div class="flash">Title is required.</div>' in chosen
+    assert "<form>" not in chosen
+
+
+def test_literals_are_ascii_python_with_stand_ins() -> None:
+    assert literal({"a": ANY_VALUE, "b": "é"}) == "{'a': ANY, 'b': '\\xe9'}"
+    assert literal({"password": "s3cret"}, {"s3cret": "PASSWORD"}) == "{'password': PASSWORD}"
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "expected"),
+    [
+        ({}, "name is required", {"name": "tb name 600"}),
+        (
+            {"name": "x", "role": "a"},
+            "unexpected field; allowed fields: name, price",
+            {"name": "x"},
+        ),
+        ({"rating": "x"}, "rating must be an integer", {"rating": 2}),
+        ({"rating": 9}, "rating must be between 1 and 5", {"rating": 2}),
+        ({"status": "x"}, "status must be one of pending, paid", {"status": "pending"}),
+        ({"items": []}, "items must be a list of 1 to 100 entries", {"items": [{}]}),
+        ({"items": [{}]}, "product_id is required", {"items": [{"product_id": 1}]}),
+        ({}, "{'email': ['Missing data for required field.']}", {"email": "tb600@example.com"}),
+    ],
+)
+def test_propose_follows_the_error_message(
+    body: dict[str, object], message: str, expected: dict[str, object]
+) -> None:
+    if message.startswith("{"):
+        message = message_text({"errors": {"email": ["Missing data for required field."]}})
+    assert propose(body, message, VALUES, 1) == expected
+
+
+def test_propose_gives_up_when_the_message_names_nothing_to_change() -> None:
+    assert propose({"rating": 2}, "You already reviewed this product", VALUES, 1) is None
+
+
+def test_writer_refuses_a_directory_with_foreign_files(tmp_path: Path) -> None:
+    (tmp_path / "test_mine.py").write_text("def test_mine():\n    assert True\n")
+    with pytest.raises(UsageError, match="did not write"):
+        write_suite(tmp_path, {"conftest.py": f"{HEADER_MARK}\n"}, force=False)
+
+
+def test_writer_with_force_overwrites_only_its_own_files(tmp_path: Path) -> None:
+    (tmp_path / "conftest.py").write_text("# mine\n")
+    (tmp_path / "test_old.py").write_text(f"{HEADER_MARK} old\n")
+    files = {"conftest.py": f"{HEADER_MARK} new\n", "test_new.py": f"{HEADER_MARK} new\n"}
+    written = write_suite(tmp_path, files, force=True)
+    assert (tmp_path / "conftest.py").read_text() == "# mine\n"
+    assert (tmp_path / "test_new.py").read_text().startswith(HEADER_MARK)
+    assert not (tmp_path / "test_old.py").exists()
+    assert [p.name for p in written.kept] == ["conftest.py"]
