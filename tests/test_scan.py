@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,13 @@ def test_demo_runs_the_pipeline_and_writes_reports(
     assert "== 1. routes of examples.shopapi:create_app() ==" in result.output
     assert "== 2. scan" in result.output
     written = sorted(p.name for p in (tmp_path / "testboost-demo").iterdir())
-    assert written == ["report.html", "report.json", "routes.json"]
+    assert written == ["report.html", "report.json", "routes.json", "tests"]
+    assert "== 3. generate: a pytest suite in testboost-demo/tests ==" in result.output
+    assert re.search(
+        r"generated suite: \d+ passed, \d+ xfailed(, \d+ warnings?)? in", result.output
+    )
+    assert re.search(
+        r"line coverage of examples/shopapi/ under the generated suite: \d", result.output
+    )
     report = json.loads((tmp_path / "testboost-demo" / "report.json").read_text())
     assert report["schema"] == "testboost.report/1" and report["findings"]

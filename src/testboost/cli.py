@@ -6,6 +6,7 @@ This is the only module that wires the stages together; each command is a short 
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,6 +62,30 @@ def _app_options(function: F) -> F:
         help="The app, as for `flask --app`: 'pkg', 'pkg.module:app', "
         "\"pkg:create_app('testing')\" or 'path/to/app.py'. "
         "Default: [tool.testboost] app in ./pyproject.toml, then FLASK_APP.",
+    )(function)
+    return function
+
+
+def _probe_options(function: F) -> F:
+    """--seed, --budget and --timeout of the commands that probe the app (scan, generate)."""
+    function = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0.1),
+        default=5,
+        show_default=True,
+        metavar="SECONDS",
+        help="Time limit of one request; a request past it is reported and the probe goes on.",
+    )(function)
+    function = click.option(
+        "--budget",
+        type=click.FloatRange(min=1),
+        default=300,
+        show_default=True,
+        metavar="SECONDS",
+        help="Stop sending new requests after this long and use what was found.",
+    )(function)
+    function = click.option(
+        "--seed", type=int, default=0, show_default=True, help="Seed for generated values."
     )(function)
     return function
 
@@ -162,8 +187,9 @@ def routes(
 def demo(debug: bool) -> None:
     """Run the whole pipeline on the bundled example shop API (examples/shopapi).
 
-    Run it from a checkout of testboost. It lists the example app's routes, scans them, and
-    writes the reports under ./testboost-demo/ (routes.json, report.json, report.html).
+    Run it from a checkout of testboost. It lists the example app's routes, scans them, writes
+    the reports under ./testboost-demo/ (routes.json, report.json, report.html), generates a
+    pytest suite into ./testboost-demo/tests/ and runs it under coverage.py.
     """
 
     def action() -> int:
@@ -190,30 +216,17 @@ def demo(debug: bool) -> None:
         write_json_atomic(out / "report.json", report_document(report))
         write_html(report, out / "report.html")
         console.print(f"\nreports written to {out}/: routes.json, report.json, report.html")
-        return 0
+        _heading(console, f"3. generate: a pytest suite in {out}/tests")
+        _write_suite(console, DEMO_APP, (), out / "tests", 0, 300, 5, force=True)
+        _heading(console, "4. run the generated suite")
+        return _run_suite(console, out / "tests", Path("examples", "shopapi"))
 
     _run(debug, action)
 
 
 @main.command()
 @_app_options
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for generated values.")
-@click.option(
-    "--budget",
-    type=click.FloatRange(min=1),
-    default=300,
-    show_default=True,
-    metavar="SECONDS",
-    help="Stop sending new requests after this long and report what was found.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=5,
-    show_default=True,
-    metavar="SECONDS",
-    help="Time limit of one request; a request past it is reported and the scan goes on.",
-)
+@_probe_options
 @click.option(
     "--fail-on",
     type=click.Choice(["critical", "high", "medium", "low", "info", "none"]),
@@ -575,23 +588,7 @@ def ci_init(directory: Path, tests: str, app_spec: str | None, force: bool) -> N
     metavar="DIR",
     help="Directory to write the suite into (created if needed), e.g. tests/generated.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for generated values.")
-@click.option(
-    "--budget",
-    type=click.FloatRange(min=1),
-    default=300,
-    show_default=True,
-    metavar="SECONDS",
-    help="Time given to the probe that drives the routes first.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=5,
-    show_default=True,
-    metavar="SECONDS",
-    help="Time limit of one request while probing.",
-)
+@_probe_options
 @click.option(
     "--force",
     is_flag=True,
@@ -621,42 +618,106 @@ def generate(
     """
 
     def action() -> int:
-        from testboost.checks import run_checks
-        from testboost.generate import generate_suite
-        from testboost.generate.writer import check_directory, write_suite
-
-        check_directory(out_dir, force=force)
-        spec = _spec(app_spec)
-        with _loaded(spec, allow_db) as (app, sandbox):
-            inventory = build_inventory(app)
-            result = _explore_with_progress(app, spec, inventory, sandbox, seed, budget, timeout)
-            findings = run_checks(result.exchanges, result.facts)
-            suite = generate_suite(
-                app,
-                spec,
-                inventory,
-                result,
-                findings,
-                seed=seed,
-                out=out_dir,
-                project_root=Path.cwd(),
-            )
-        written = write_suite(out_dir, suite.files, force=force)
-        console = make_console()
-        for path in written.kept:
-            console.print(f"kept {path}: it is not testboost's (no header line)", markup=False)
-        for note in suite.notes:
-            console.print(note, markup=False, highlight=False)
-        console.print(
-            f"wrote {len(written.written)} files to {out_dir}: {suite.tests} tests, "
-            f"{suite.xfails} of them xfail for the {len(findings)} defects found. "
-            f"Run: pytest {out_dir}",
-            markup=False,
-            highlight=False,
+        _write_suite(
+            make_console(), _spec(app_spec), allow_db, out_dir, seed, budget, timeout, force
         )
         return 0
 
     _run(debug, action)
+
+
+def _write_suite(
+    console: Console,
+    spec: str,
+    allow_db: tuple[str, ...],
+    out_dir: Path,
+    seed: int,
+    budget: float,
+    timeout: float,
+    force: bool,
+) -> None:
+    """Probe the app, generate its suite into ``out_dir`` and say what was written."""
+    from testboost.checks import run_checks
+    from testboost.generate import generate_suite
+    from testboost.generate.writer import check_directory, write_suite
+
+    check_directory(out_dir, force=force)
+    with _loaded(spec, allow_db) as (app, sandbox):
+        inventory = build_inventory(app)
+        result = _explore_with_progress(app, spec, inventory, sandbox, seed, budget, timeout)
+        findings = run_checks(result.exchanges, result.facts)
+        suite = generate_suite(
+            app,
+            spec,
+            inventory,
+            result,
+            findings,
+            seed=seed,
+            out=out_dir,
+            project_root=Path.cwd(),
+        )
+    written = write_suite(out_dir, suite.files, force=force)
+    for path in written.kept:
+        console.print(f"kept {path}: it is not testboost's (no header line)", markup=False)
+    for note in suite.notes:
+        console.print(note, markup=False, highlight=False)
+    console.print(
+        f"wrote {len(written.written)} files to {out_dir}: {suite.tests} tests, "
+        f"{suite.xfails} of them xfail for the {len(findings)} defects found. "
+        f"Run: pytest {out_dir}",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _run_suite(console: Console, suite: Path, source: Path) -> int:
+    """Run a generated suite under coverage.py; print its counts and the line coverage reached."""
+    import json
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="testboost-demo-") as tmp:
+        data = Path(tmp) / ".coverage"
+        env = {**os.environ, "COVERAGE_FILE": str(data), "PYTHONDONTWRITEBYTECODE": "1"}
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "coverage",
+                "run",
+                f"--source={source}",
+                "-m",
+                "pytest",
+                str(suite),
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "no:randomly",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        summary = next(
+            (line for line in reversed(run.stdout.splitlines()) if " in " in line), "no summary"
+        )
+        subprocess.run(
+            [sys.executable, "-m", "coverage", "json", "-q", "-o", str(Path(tmp) / "c.json")],
+            env=env,
+            capture_output=True,
+        )
+        report = Path(tmp) / "c.json"
+        percent = (
+            json.loads(report.read_text())["totals"]["percent_covered"] if report.exists() else 0.0
+        )
+    console.print(f"generated suite: {summary.strip('= ')}", markup=False, highlight=False)
+    console.print(
+        f"line coverage of {source}/ under the generated suite: {percent:.1f}%",
+        markup=False,
+        highlight=False,
+    )
+    return run.returncode
 
 
 flask_group = click.Group(
