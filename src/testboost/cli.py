@@ -149,7 +149,10 @@ def main() -> None:
     """Turn an untested Flask application into a tested one.
 
     testboost loads your app the way `flask --app` does, inside a sandbox (a temporary SQLite
-    database, no outbound network), lists its routes and what each one demands.
+    database, no outbound network, nothing written into your project): `routes` lists what it
+    serves, `scan` finds its defects, `generate` writes a pytest suite for it, `audit` measures
+    the tests you already have, and `ci init` puts the audit gate in CI. Try `testboost demo`
+    in a testboost checkout.
     """
 
 
@@ -255,10 +258,11 @@ def scan(
 ) -> None:
     """Drive every route with valid and invalid input and report the defects found.
 
-    testboost seeds the sandbox database, logs in two users through your register/login routes,
-    then sends each route a valid request and one variation per kind of defect: unknown ids,
-    missing and malformed fields, wrong types, no credentials, another user's credentials,
-    protected fields, SQL quotes, redirect targets, unsupported methods.
+    testboost seeds the sandbox database, logs in users A, B and an administrator through your
+    register/login routes (or [tool.testboost.auth]), then sends each route a valid request and
+    one variation per kind of defect: unknown ids, missing and malformed fields, wrong types,
+    no credentials, another user's credentials, protected fields, SQL quotes, redirect targets,
+    unsupported methods, Hypothesis-fuzzed bodies, more rows for list routes.
 
     \b
     Examples:
