@@ -194,7 +194,8 @@ def _run_job(conftest: ModuleType, session: Any, guard: Any, job: dict[str, Any]
 def main(argv: list[str], stdin: TextIO, answers: TextIO) -> int:
     """Serve jobs from ``stdin`` until it closes; ``argv`` is ``[CONFTEST, PROJECT_ROOT]``."""
     conftest = _load(Path(argv[0]), Path(argv[1]))
-    directory = Path(tempfile.mkdtemp(prefix="testboost-replay-"))
+    # inside the replayer's own temporary directory, which it removes when it closes
+    directory = Path(tempfile.mkdtemp(prefix="testboost-replay-", dir=Path(argv[0]).parent))
     with conftest.Guard().active(directory) as guard:
         try:
             session = conftest.start_session(directory)
