@@ -245,7 +245,8 @@ _RESTX_API_CLASSES = frozenset({"Api", "Namespace"})
 _BODY_VERBS = frozenset({"post", "put", "patch"})
 
 
-def _const_type(value: object) -> str | None:
+def value_type(value: object) -> str | None:
+    """The input type (:data:`TYPES`) of a Python value, or None for other objects."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):
@@ -870,7 +871,7 @@ class _Analyser(ast.NodeVisitor):
                     for key in self.keys_of(left):
                         self.collector.touch((loc, key))
                 elif isinstance(right, (ast.Tuple, ast.List, ast.Set)):
-                    elt_types = {_const_type(_literal(e)[1]) for e in right.elts}
+                    elt_types = {value_type(_literal(e)[1]) for e in right.elts}
                     if len(elt_types) == 1:
                         self._hint(self.refs(left), elt_types.pop(), _HINT)
                 elif self.collection_keys(right):
@@ -881,7 +882,7 @@ class _Analyser(ast.NodeVisitor):
                 if not refs:
                     continue
                 if isinstance(b, ast.Constant) and b.value is not None:
-                    self._hint(refs, _const_type(b.value), _HINT)
+                    self._hint(refs, value_type(b.value), _HINT)
             self._type_comparison(left, right)
             self._len_comparison(left)
         self.generic_visit(node)
@@ -898,7 +899,7 @@ class _Analyser(ast.NodeVisitor):
     def visit_BinOp(self, node: ast.BinOp) -> None:
         for a, b in ((node.left, node.right), (node.right, node.left)):
             if isinstance(b, ast.Constant) and type(b.value) in (int, float):
-                self._hint(self.refs(a), _const_type(b.value), _WEAK)
+                self._hint(self.refs(a), value_type(b.value), _WEAK)
         self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -953,7 +954,7 @@ class _Analyser(ast.NodeVisitor):
             if is_literal and value is not None:
                 if acc.default is None:
                     acc.default = value
-                literal_type = _const_type(value)
+                literal_type = value_type(value)
                 if literal_type is not None:
                     acc.hint(literal_type, _WEAK)
 
@@ -1063,7 +1064,7 @@ class _Analyser(ast.NodeVisitor):
                 type_,
                 getattr(arg, "required", False) is True,
                 getattr(arg, "location", None),
-                default if _const_type(default) is not None else None,
+                default if value_type(default) is not None else None,
             )
 
     # -- helpers of the same app, one call deep

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from testboost.analysis.inputs import value_type
 from testboost.checks import Finding, request_json
 from testboost.explore.runner import ProbeResult
 from testboost.explore.values import invalid_variants
@@ -387,7 +388,9 @@ def variants(sample: Sample, taken: Mapping[str, Any] | None = None) -> list[Sam
 def _field_variants(body: Mapping[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     found: list[tuple[str, str, dict[str, Any]]] = []
     for name, value in body.items():
-        for variant in invalid_variants(name, _kind(value), required=True, length=None):
+        for variant in invalid_variants(
+            name, value_type(value) or "dict", required=True, length=None
+        ):
             changed = {k: v for k, v in body.items() if not (variant.omit and k == name)}
             if not variant.omit:
                 changed[name] = variant.value
@@ -398,18 +401,6 @@ def _field_variants(body: Mapping[str, Any]) -> list[tuple[str, str, dict[str, A
             else:
                 found.append((name, f"{name} is very large", {**body, name: 1_000_001}))
     return found
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "str"
-    return "list" if isinstance(value, list) else "dict"
 
 
 # -- stage 4: modules ----------------------------------------------------------------------------
