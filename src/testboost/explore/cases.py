@@ -16,7 +16,7 @@ from typing import Any
 from testboost.analysis.inputs import Field, InputSpec, path_casts
 from testboost.explore.database import SandboxDatabase, TableInfo
 from testboost.explore.exchange import Case, ProbeRequest
-from testboost.explore.identity import Identity
+from testboost.explore.identity import USERNAME_FIELDS, Identity
 from testboost.explore.seeding import Seed
 from testboost.explore.values import (
     CONTROL,
@@ -463,7 +463,7 @@ def _credential(name: str, value: Any, identity: Identity) -> Any:
         return PASSWORD
     if is_email(lowered) and identity.email:
         return identity.email
-    if lowered in ("username", "user", "login", "user_name") and identity.username:
+    if lowered in USERNAME_FIELDS and identity.username:
         return identity.username
     return value
 

@@ -23,6 +23,13 @@ from testboost.explore.database import SandboxDatabase, TableInfo
 from testboost.explore.values import PASSWORD, is_email, valid_value
 from testboost.inventory import Route
 
+#: The generated conftest's fixtures for each identity: credential headers, or a logged-in
+#: client for apps that log in with a session cookie. Reproducers use the same names.
+HEADER_FIXTURES = {"A": "auth_headers", "B": "other_auth_headers", "admin": "admin_headers"}
+CLIENT_FIXTURES = {"A": "user_client", "B": "other_user_client", "admin": "admin_client"}
+#: Field names that take a user's username, and a display name.
+USERNAME_FIELDS = ("username", "user", "login", "user_name")
+NAME_FIELDS = ("name", "full_name", "display_name")
 #: The name of the administrator identity, beside "A" and "B".
 ADMIN = "admin"
 _ADMIN_FLAGS = ("is_admin", "admin", "is_staff", "staff", "is_superuser", "superuser")
@@ -89,9 +96,13 @@ def _json_post_routes(
     return sorted(found, key=lambda r: len(r.rule))
 
 
-def _body(spec: InputSpec, values: Mapping[str, str]) -> tuple[dict[str, Any], bool]:
-    """Fill a register/login body from the route's inferred fields; say whether it is a form."""
-    form = spec.form_body and not spec.json_body
+def credential_body(spec: InputSpec, values: Mapping[str, str]) -> dict[str, Any]:
+    """A register/login body from the route's inferred fields and one user's ``values``.
+
+    ``values`` holds ``email``, ``username`` and ``name``; passwords are :data:`PASSWORD`. The
+    generated suite's conftest fills its sign-up and login bodies with the same function, so it
+    logs in exactly as the probe did.
+    """
     body: dict[str, Any] = {}
     for f in spec.fields:
         if f.location not in ("json", "form"):
@@ -101,15 +112,20 @@ def _body(spec: InputSpec, values: Mapping[str, str]) -> tuple[dict[str, Any], b
             body[f.name] = PASSWORD
         elif is_email(lowered):
             body[f.name] = values["email"]
-        elif lowered in ("username", "user", "login", "user_name"):
+        elif lowered in USERNAME_FIELDS:
             body[f.name] = values["username"]
-        elif lowered in ("name", "full_name", "display_name"):
+        elif lowered in NAME_FIELDS:
             body[f.name] = values["name"]
         elif f.required:
             body[f.name] = valid_value(f.name, f.type, 7)
     if not body:
         body = {"email": values["email"], "username": values["username"], "password": PASSWORD}
-    return body, form
+    return body
+
+
+def _body(spec: InputSpec, values: Mapping[str, str]) -> tuple[dict[str, Any], bool]:
+    """The credential body and whether it is sent as a form."""
+    return credential_body(spec, values), bool(spec.form_body and not spec.json_body)
 
 
 def _post(client: FlaskClient, rule: str, body: dict[str, Any], form: bool) -> Any:

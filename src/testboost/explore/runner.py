@@ -442,38 +442,26 @@ class _Recorder:
         if raised is None and self.logged and (response is None or response.status_code >= 500):
             raised = self.logged[-1]
         error = _raised_error(raised, self.timeout) if raised is not None else None
-        if response is None:
-            return Exchange(
-                route.rule,
-                route.endpoint,
-                request.method,
-                planned.case,
-                request,
-                500,
-                "",
-                (),
-                "",
-                error=error,
-                sql=tuple(self.statements),
-                changes=changes,
-                network=network,
-                seconds=seconds,
-                timed_out=timed_out,
-            )
-        body = data[: BODY_LIMIT * 4].decode(
-            response.mimetype_params.get("charset", "utf-8"), errors="replace"
-        )
-        parsed, is_json = _parse_json(body, response.mimetype or "")
-        response.close()
+        # a request that never produced a response (time-out, sys.exit) is recorded as a 500
+        status, content_type, body = 500, "", ""
+        headers: tuple[tuple[str, str], ...] = ()
+        if response is not None:
+            status, content_type = response.status_code, response.content_type or ""
+            headers = tuple(response.headers.items())
+            charset = response.mimetype_params.get("charset", "utf-8")
+            body = data[: BODY_LIMIT * 4].decode(charset, errors="replace")
+            response.close()
+        mimetype = (response.mimetype or "") if response is not None else ""
+        parsed, is_json = _parse_json(body, mimetype)
         return Exchange(
             route.rule,
             route.endpoint,
             request.method,
             planned.case,
             request,
-            response.status_code,
-            response.content_type or "",
-            tuple(response.headers.items()),
+            status,
+            content_type,
+            headers,
             body[:BODY_LIMIT],
             json=parsed,
             error=error,

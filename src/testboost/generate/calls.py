@@ -11,12 +11,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from testboost.explore.identity import CLIENT_FIXTURES, HEADER_FIXTURES
 from testboost.generate.pycode import literal, string
 from testboost.generate.replay import Step
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
-_CLIENTS = {"A": "user_client", "B": "other_user_client", "admin": "admin_client"}
-_HEADERS = {"A": "auth_headers", "B": "other_auth_headers", "admin": "admin_headers"}
 
 
 @dataclass(frozen=True)
@@ -29,14 +28,14 @@ class Caller:
     def client(self, identity: str | None) -> str:
         """The fixture that sends a request as ``identity``."""
         if self.cookie_login and identity is not None:
-            return _CLIENTS.get(identity, "user_client")
+            return CLIENT_FIXTURES.get(identity, "user_client")
         return "client"
 
     def headers(self, identity: str | None) -> str | None:
         """The fixture with ``identity``'s credential headers, if requests carry them."""
         if self.cookie_login or identity is None:
             return None
-        return _HEADERS.get(identity, "auth_headers")
+        return HEADER_FIXTURES.get(identity, "auth_headers")
 
     def fixtures(self, identity: str | None) -> tuple[str, ...]:
         """The fixtures a request as ``identity`` needs."""

@@ -23,9 +23,9 @@ from flask import Flask
 
 from testboost.analysis.inputs import InputSpec
 from testboost.config import load_auth_config
-from testboost.explore.identity import ADMIN
+from testboost.explore.identity import ADMIN, credential_body
 from testboost.explore.runner import ProbeResult
-from testboost.explore.values import PASSWORD, is_email, valid_value
+from testboost.explore.values import PASSWORD, is_email
 from testboost.inventory import Route
 
 #: How the conftest makes the tables: ``create_all`` (Flask-SQLAlchemy), a CLI command, or nothing.
@@ -33,8 +33,6 @@ SCHEMA_CREATE_ALL = "create_all"
 #: Password hashes are written with a cheap method: the suite logs in twice per session.
 PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
-_USERNAME_FIELDS = ("username", "user", "login", "user_name")
-_NAME_FIELDS = ("name", "full_name", "display_name")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
 
 
@@ -295,25 +293,7 @@ def _credential_body(
     values: Mapping[str, str],
 ) -> dict[str, Any]:
     """The sign-up or login body, filled the way the probe filled it."""
-    spec = _input_spec(inputs, routes, rule)
-    body: dict[str, Any] = {}
-    for field in spec.fields:
-        if field.location not in ("json", "form"):
-            continue
-        lowered = field.name.lower()
-        if "password" in lowered or lowered in ("pw", "pass"):
-            body[field.name] = PASSWORD
-        elif is_email(lowered):
-            body[field.name] = values["email"]
-        elif lowered in _USERNAME_FIELDS:
-            body[field.name] = values["username"]
-        elif lowered in _NAME_FIELDS:
-            body[field.name] = values["name"]
-        elif field.required:
-            body[field.name] = valid_value(field.name, field.type, 7)
-    if not body:
-        body = {"email": values["email"], "username": values["username"], "password": PASSWORD}
-    return body
+    return credential_body(_input_spec(inputs, routes, rule), values)
 
 
 def _login_body(

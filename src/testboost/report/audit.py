@@ -12,15 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from testboost.audit.baseline import BaselineCheck
 from testboost.audit.coverage import LineCoverage
 from testboost.audit.matrix import AuditResult, PairCoverage, Ratio
-from testboost.report.console import is_plain
+from testboost.report.console import is_plain, make_table
 
 SCHEMA = "testboost.audit/1"
 #: Node ids shown per pair in the terminal; the JSON lists all of them.
@@ -30,12 +28,7 @@ SHOWN_TESTS = 2
 def render_audit(console: Console, result: AuditResult) -> None:
     """Print the matrix, the unreached pairs, the hollow tests and the summary lines."""
     plain = is_plain(console)
-    table = Table(
-        box=None if plain else box.SIMPLE_HEAD,
-        show_edge=not plain,
-        pad_edge=False,
-        header_style="" if plain else "bold",
-    )
+    table = make_table(console)
     for column in ("method", "rule", "tests", "statuses", "view lines", "reached by"):
         table.add_column(column, overflow="fold", justify="right" if column == "tests" else "left")
     prefix = _common_prefix(result)

@@ -6,7 +6,9 @@ import os
 import sys
 from typing import TextIO
 
+from rich import box
 from rich.console import Console
+from rich.table import Table
 
 
 def make_console(stream: TextIO | None = None) -> Console:
@@ -31,3 +33,14 @@ def make_console(stream: TextIO | None = None) -> Console:
 def is_plain(console: Console) -> bool:
     """Whether to draw without boxes and colours (piped output, ``NO_COLOR``)."""
     return not console.is_terminal or console.no_color
+
+
+def make_table(console: Console) -> Table:
+    """A table in testboost's style: plain columns when piped, a simple header rule otherwise."""
+    plain = is_plain(console)
+    return Table(
+        box=None if plain else box.SIMPLE_HEAD,
+        show_edge=not plain,
+        pad_edge=False,
+        header_style="" if plain else "bold",
+    )

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 if TYPE_CHECKING:
     from testboost.analysis.inputs import InputSpec
 from testboost.inventory import Route
-from testboost.report.console import is_plain
+from testboost.report.console import is_plain, make_table
 
 ROUTES_SCHEMA = "testboost.routes/1"
 
@@ -40,12 +38,7 @@ def route_view_label(route: Route) -> str:
 def render_routes(console: Console, routes: tuple[Route, ...], inputs: InputLines) -> None:
     """Print the inventory table, then a one-line summary."""
     plain = is_plain(console)
-    table = Table(
-        box=None if plain else box.SIMPLE_HEAD,
-        show_edge=not plain,
-        pad_edge=False,
-        header_style="" if plain else "bold",
-    )
+    table = make_table(console)
     for column in ("rule", "methods", "endpoint", "blueprint", "view", "auth", "inputs"):
         table.add_column(column, overflow="fold")
     for route in routes:

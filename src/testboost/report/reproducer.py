@@ -7,10 +7,9 @@ import re
 import shlex
 
 from testboost.explore.exchange import ProbeRequest
+from testboost.explore.identity import HEADER_FIXTURES
 
 BASE_URL = "http://localhost:5000"
-#: The generated conftest's fixture for each identity the probe acts as.
-_HEADER_FIXTURES = {"A": "auth_headers", "B": "other_auth_headers", "admin": "admin_auth_headers"}
 
 
 def curl(request: ProbeRequest, base_url: str = BASE_URL) -> str:
@@ -32,7 +31,7 @@ def curl(request: ProbeRequest, base_url: str = BASE_URL) -> str:
     return " ".join(shlex.quote(p) if "$TOKEN" not in p else f'"{p}"' for p in parts)
 
 
-def test_name(check: str, method: str, rule: str) -> str:
+def reproducer_name(check: str, method: str, rule: str) -> str:
     """A test function name for a finding: ``test_get_api_users_user_id_server_error``."""
     rule = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"\1", rule)
     words = re.sub(r"[^a-z0-9]+", "_", f"{method} {rule} {check}".lower()).strip("_")
@@ -46,7 +45,7 @@ def pytest_function(
     fixtures = ["client"]
     arguments = [repr(request.url)]
     if request.identity:
-        fixture = _HEADER_FIXTURES.get(request.identity, "auth_headers")
+        fixture = HEADER_FIXTURES.get(request.identity, "auth_headers")
         fixtures.append(fixture)
         arguments.append(f"headers={fixture}")
     if request.has_json:
@@ -62,7 +61,7 @@ def pytest_function(
         "non-json-error": "assert response.is_json",
     }.get(check, f"assert response.status_code != {status}")
     return (
-        f"def {test_name(check, method, rule)}({', '.join(fixtures)}):\n"
+        f"def {reproducer_name(check, method, rule)}({', '.join(fixtures)}):\n"
         f"    response = {call}\n"
         f"    {expectation}\n"
     )
