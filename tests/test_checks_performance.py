@@ -57,8 +57,12 @@ def test_n_plus_one_is_silent_when_the_list_did_not_grow() -> None:
     )
 
 
-def timed(rule: str, seconds: float, kind: str = "valid") -> object:
-    return exchange(kind, rule=rule, json_body={}, seconds=seconds)
+def timed(rule: str, cpu_seconds: float, kind: str = "valid", wall: float | None = None) -> object:
+    return replace(
+        exchange(kind, rule=rule, json_body={}),
+        cpu_seconds=cpu_seconds,
+        seconds=cpu_seconds if wall is None else wall,
+    )
 
 
 def peers() -> list[object]:
@@ -73,7 +77,7 @@ def test_slow_route_fires_on_a_route_slow_three_times() -> None:
     ]
     (finding,) = run_checks([*peers(), *runs], FACTS, select={"slow-route"})
     assert finding.rule == "/api/report"
-    assert finding.message.startswith("over 100 ms and 10x slower than the median route")
+    assert finding.message.startswith("10x slower than the median route (CPU time)")
 
 
 def test_slow_route_is_silent_when_one_run_was_slow_by_chance() -> None:
@@ -90,3 +94,17 @@ def test_slow_route_leaves_login_out() -> None:
         timed("/api/auth/login", 0.3, "timing")
     ]
     assert run_checks([*peers(), *runs], FACTS, select={"slow-route"}) == []
+
+
+def test_slow_route_ignores_wall_time_spent_waiting_for_a_loaded_machine() -> None:
+    # three runs that took long on the clock but little CPU: the machine was busy, not the route
+    runs = [timed("/api/report", 0.002, kind, wall=0.4) for kind in ("valid", "timing", "timing")]
+    assert run_checks([*peers(), *runs], FACTS, select={"slow-route"}) == []
+
+
+def test_slow_route_is_judged_relative_to_the_apps_own_routes() -> None:
+    # on a machine ten times faster everything shrinks together, and the verdict stays
+    fast = [timed(f"/api/r{i}", 0.0002) for i in range(5)]
+    runs = [timed("/api/report", 0.012, kind) for kind in ("valid", "timing", "timing")]
+    (finding,) = run_checks([*fast, *runs], FACTS, select={"slow-route"})
+    assert finding.rule == "/api/report"

@@ -107,9 +107,13 @@ def test_findings_are_deterministic_for_a_seed(
 ) -> None:
     _, first, _ = shop
     _, second, _ = scan("examples.shopapi:create_app()", tmp_path)
-    for report in (first, second):
-        report["stats"].pop("seconds")
-    assert first == second
+    # timing aside: the seconds, and the one check judged on time, are outside the promise
+    def untimed(report: dict[str, Any]) -> dict[str, Any]:
+        findings = [f for f in report["findings"] if f["check"] != "slow-route"]
+        stats = {k: v for k, v in report["stats"].items() if k != "seconds"}
+        return {**report, "findings": findings, "stats": stats}
+
+    assert untimed(first) == untimed(second)
 
 
 def test_terminal_output_groups_by_severity(shop: tuple[int, dict[str, Any], str]) -> None:

@@ -130,6 +130,8 @@ class Exchange:
     changes: tuple[RowChange, ...] = ()
     network: tuple[NetworkAttempt, ...] = ()
     seconds: float = 0.0
+    #: CPU time the request took in this thread: what the machine's load does not inflate.
+    cpu_seconds: float = 0.0
     timed_out: bool = False
     is_json: bool = field(default=False)
 

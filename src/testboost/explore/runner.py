@@ -420,7 +420,7 @@ class _Recorder:
         self.raised.clear()
         self.logged.clear()
         network_before = len(self.sandbox.network_attempts)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         timed_out = False
         response = None
         data = b""
@@ -434,6 +434,7 @@ class _Recorder:
         except (Exception, SystemExit, KeyboardInterrupt) as exc:
             escaped = exc
         seconds = time.perf_counter() - started
+        cpu_seconds = time.thread_time() - cpu_started
         wrote = self.database.versions() != versions
         self.dirty = self.dirty or wrote
         changes = diff(before, self.database.read()) if wrote else ()
@@ -469,6 +470,7 @@ class _Recorder:
             changes=changes,
             network=network,
             seconds=seconds,
+            cpu_seconds=cpu_seconds,
             timed_out=timed_out,
             is_json=is_json,
         )
