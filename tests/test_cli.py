@@ -133,3 +133,23 @@ def test_help_explains_the_app_option() -> None:
     result = CliRunner().invoke(main, ["routes", "--help"])
     assert result.exit_code == 0
     assert "flask --app" in result.output and "--allow-db" in result.output
+
+
+def test_a_bug_of_testboost_is_one_line_naming_the_stage_and_exit_3(
+    apps_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import testboost.checks
+
+    def broken(*args: object, **kwargs: object) -> list[object]:
+        raise KeyError("rowid")
+
+    monkeypatch.setattr(testboost.checks, "run_checks", broken)
+    result = CliRunner().invoke(main, ["scan", "--app", "single_file.py"])
+    assert result.exit_code == 3
+    assert result.output.strip().splitlines()[-1] == (
+        "testboost: internal error in checks: KeyError: 'rowid' "
+        "(rerun with --debug for the traceback, and report it)"
+    )
+    assert "Traceback" not in result.output
+    debug = CliRunner().invoke(main, ["scan", "--app", "single_file.py", "--debug"])
+    assert debug.exit_code == 3 and "Traceback (most recent call last)" in debug.output

@@ -19,7 +19,7 @@ from flask.cli import ScriptInfo
 from rich.console import Console
 
 from testboost import __version__
-from testboost.errors import UsageError
+from testboost.errors import InternalError, UsageError, stage
 from testboost.inventory import Route, build_inventory
 from testboost.report.console import is_plain, make_console
 from testboost.report.files import write_json_atomic
@@ -106,11 +106,24 @@ def _fail(message: str, detail: str | None, debug: bool) -> NoReturn:
 
 
 def _run(debug: bool, action: Callable[[], int]) -> NoReturn:
-    """Run a command body: a :class:`UsageError` becomes one line on stderr and exit 2."""
+    """Run a command body: a :class:`UsageError` is one line and exit 2, a bug one line and exit 3."""
+    command = click.get_current_context().command_path.split(" ", 1)[-1]
     try:
-        code = action()
+        with stage(command):
+            code = action()
     except UsageError as exc:
         _fail(exc.message, exc.detail, debug)
+    except InternalError as exc:
+        err = make_console(sys.stderr)
+        if debug:
+            err.print(exc.detail, markup=False, highlight=False)
+        err.print(
+            f"testboost: internal error in {exc.stage}: {type(exc.cause).__name__}: {exc.cause}"
+            + ("" if debug else " (rerun with --debug for the traceback, and report it)"),
+            markup=False,
+            highlight=False,
+        )
+        sys.exit(3)
     sys.exit(code)
 
 
@@ -319,9 +332,12 @@ def _diagnose(
             f"{', '.join(sorted(load_checks()))}."
         )
     with _loaded(spec, allow_db) as (app, sandbox):
-        inventory = build_inventory(app)
-        result = _explore_with_progress(app, spec, inventory, sandbox, seed, budget, timeout)
-    findings = run_checks(result.exchanges, result.facts, select=select or None, ignore=ignore)
+        with stage("inventory"):
+            inventory = build_inventory(app)
+        with stage("explore"):
+            result = _explore_with_progress(app, spec, inventory, sandbox, seed, budget, timeout)
+    with stage("checks"):
+        findings = run_checks(result.exchanges, result.facts, select=select or None, ignore=ignore)
     report = build_report(
         spec,
         inventory,

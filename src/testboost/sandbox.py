@@ -17,6 +17,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -34,6 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from testboost.errors import UsageError
+from testboost.hostguard import HostAttempt, HostGuard
 
 #: Environment variables apps commonly read their database URL from, set before the app is imported.
 DATABASE_ENV_VARS = (
@@ -46,6 +48,11 @@ DATABASE_ENV_VARS = (
     "TEST_DATABASE_URL",
     "DEV_DATABASE_URL",
 )
+
+#: Config keys naming folders the app writes files into: pointed into the sandbox.
+_FOLDER_WORDS = ("UPLOAD", "EXPORT", "MEDIA_ROOT", "DOWNLOAD", "ATTACHMENT")
+#: A folder bigger than this (bytes) is not copied into the sandbox: the app gets an empty one.
+_FOLDER_COPY_LIMIT = 50_000_000
 
 _LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1", "[::1]"}
 
@@ -124,6 +131,31 @@ def user_frame_location(stack: Sequence[traceback.FrameSummary]) -> str | None:
     return None
 
 
+def sqlite_url_path(url: str) -> str | None:
+    """The file path of a ``sqlite://`` URL (``""`` for in-memory), ``None`` for other URLs.
+
+    >>> sqlite_url_path("sqlite:///app.db"), sqlite_url_path("sqlite:////abs/x.db?timeout=5")
+    ('app.db', '/abs/x.db')
+    """
+    scheme, _, rest = url.partition("://")
+    if scheme.split("+")[0] != "sqlite":
+        return None
+    return rest[1:].split("?", 1)[0] if rest.startswith("/") else rest.split("?", 1)[0]
+
+
+def _database_key(original: str) -> str:
+    """What identifies a database: its absolute file path, or its URL without a password."""
+    if "://" in original:
+        parts = urlsplit(original)
+        host = parts.hostname or ""
+        return f"{parts.scheme}://{host}:{parts.port or ''}{parts.path}"
+    return os.path.abspath(os.path.expanduser(original))
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
 def _relative(path: str) -> str:
     try:
         return os.path.relpath(path)
@@ -144,14 +176,28 @@ class Sandbox:
         self.network_attempts: list[NetworkAttempt] = []
         #: Called with each SQL statement a raw ``sqlite3`` connection of the app runs.
         self.statement_listeners: list[Callable[[str], None]] = []
+        #: Paths the app changed while loading that could not be put back (normally none).
+        self.unrestored: list[str] = []
+        self._saved_environment: str | None = None
         self._directory: Path | None = None
         self._files = 0
+        #: original database (absolute file path, or server URL) -> its one sandbox file
+        self._mapped: dict[str, Path] = {}
         self._lock = threading.Lock()
 
     # -- lifetime ---------------------------------------------------------------------------------
 
     def __enter__(self) -> Sandbox:
         self._directory = Path(tempfile.mkdtemp(prefix="testboost-"))
+        self._host = HostGuard(
+            allowed=(self._directory,),
+            scratch=self._directory / "saved",
+            locate=user_frame_location,
+        )
+        # Hypothesis keeps caches in ./.hypothesis unless told otherwise: keep them in here
+        self._saved_environment = os.environ.get(_HYPOTHESIS_HOME)
+        os.environ[_HYPOTHESIS_HOME] = str(self._directory / "hypothesis")
+        _reset_hypothesis_home()
         return self
 
     def __exit__(
@@ -163,10 +209,28 @@ class Sandbox:
         self.close()
 
     def close(self) -> None:
-        """Remove the sandbox directory and everything the app wrote into it."""
+        """Undo what the app wrote while loading, and remove the sandbox directory."""
         if self._directory is not None:
+            self.unrestored.extend(self.host.restore())
+            if self._saved_environment is None:
+                os.environ.pop(_HYPOTHESIS_HOME, None)
+            else:
+                os.environ[_HYPOTHESIS_HOME] = self._saved_environment
+            _reset_hypothesis_home()
             shutil.rmtree(self._directory, ignore_errors=True)
             self._directory = None
+
+    @property
+    def host(self) -> HostGuard:
+        """The guard of the user's files and processes (see :mod:`testboost.hostguard`)."""
+        if self._directory is None:
+            raise RuntimeError("the sandbox is not open: use it as a context manager")
+        return self._host
+
+    @property
+    def host_attempts(self) -> list[HostAttempt]:
+        """Writes, deletes, commands... the app tried while driven, all refused."""
+        return self.host.attempts
 
     @property
     def directory(self) -> Path:
@@ -183,30 +247,61 @@ class Sandbox:
             self._files += 1
             return self.directory / f"{stem}-{self._files}.sqlite"
 
+    def database_file(
+        self, original: str, *, setting: str = "database", named: str | None = None
+    ) -> Path:
+        """The one sandbox file that stands for the database ``original`` for the whole run.
+
+        ``original`` is a file path or a database server's URL. The same database always maps to
+        the same file, whichever setting, URL or ``sqlite3.connect`` call names it, so that what
+        the app's factory writes is what its requests read. An existing database file is copied
+        on first use (read, never written); a server's database starts empty. ``named`` is how
+        the app spelled it, for the record of redirects (none is kept for ``environment://``).
+        """
+        key = _database_key(original)
+        with self._lock:
+            if key in self._mapped:
+                return self._mapped[key]
+            self._files += 1
+            stem = re.sub(r"[^A-Za-z0-9_.-]", "_", Path(urlsplit(key).path or key).stem) or "db"
+            sandboxed = self.directory / f"{stem}-{self._files}.sqlite"
+            source = Path(key)
+            if "://" not in key and source.is_file():
+                shutil.copyfile(source, sandboxed)
+            self._mapped[key] = sandboxed
+            if not key.startswith("environment://"):
+                shown = named or original
+                self.redirects.append(DatabaseRedirect(setting, shown, str(sandboxed)))
+            return sandboxed
+
     def database_url(self, original: str | None, *, setting: str = "database") -> str:
         """The URL the app must use instead of ``original``.
 
-        SQLite and local servers become a fresh SQLite file in the sandbox; an in-memory SQLite
-        database stays in memory; a remote server raises :class:`UsageError` unless the user named
-        it with ``--allow-db``, in which case it is kept.
+        A SQLite file and a local server become their sandbox file (see :meth:`database_file`);
+        an in-memory SQLite database stays in memory; a remote server raises :class:`UsageError`
+        unless the user named it with ``--allow-db``, in which case it is kept.
         """
-        if original is not None and original in self.allow_db:
+        if original is None:
+            return f"sqlite:///{self.new_sqlite_file()}"
+        if original in self.allow_db or self.owns(original):
             return original
-        if original is not None and not is_local_database(original):
+        if not is_local_database(original):
             host = urlsplit(original).hostname
             raise UsageError(
                 f"The app's {setting} points at a remote database ({host}); testboost only probes "
                 "a temporary SQLite copy. Point it at a local database, or pass --allow-db URL "
                 "if you really mean it."
             )
-        if original is not None and original.rstrip("/") in ("sqlite:", "sqlite:/", "sqlite://"):
+        path = sqlite_url_path(original)
+        if original.rstrip("/") in ("sqlite:", "sqlite:/", "sqlite://") or (
+            path is not None and (path in ("", ":memory:") or path.startswith("file:"))
+        ):
             return original
-        if original is not None and ":memory:" in original:
-            return original
-        sandboxed = f"sqlite:///{self.new_sqlite_file()}"
-        if original is not None:
-            self.redirects.append(DatabaseRedirect(setting, original, sandboxed))
-        return sandboxed
+        query = urlsplit(original).query
+        sandboxed = self.database_file(
+            path if path is not None else original, setting=setting, named=original
+        )
+        return f"sqlite:///{sandboxed}" + (f"?{query}" if query else "")
 
     def sandbox_config(self, config: dict[str, Any]) -> None:
         """Rewrite the database settings of a Flask config in place (URIs, binds, file paths).
@@ -227,6 +322,10 @@ class Sandbox:
         for key, value in list(config.items()):
             if key in ("SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_BINDS") or not isinstance(value, str):
                 continue
+            if any(word in key.upper() for word in _FOLDER_WORDS) and not self.owns(value):
+                if "://" not in value and value.strip():
+                    config[key] = str(self.folder(value, setting=key))
+                continue
             if not any(word in key.upper() for word in ("DATABASE", "DB", "SQLITE")):
                 continue
             if self.owns(value):
@@ -234,9 +333,24 @@ class Sandbox:
             if looks_like_database_url(value):
                 config[key] = self.database_url(value, setting=key)
             elif value.endswith((".db", ".sqlite", ".sqlite3")):
-                sandboxed = str(self.new_sqlite_file(Path(value).stem or "db"))
-                self.redirects.append(DatabaseRedirect(key, value, sandboxed))
-                config[key] = sandboxed
+                config[key] = str(self.database_file(value, setting=key))
+
+    def folder(self, original: str, *, setting: str) -> Path:
+        """The sandbox folder that stands for an upload/export folder of the app's config.
+
+        What the folder holds is copied in (so the app can serve what it already has); what the
+        app writes there while probed stays in the sandbox.
+        """
+        source = Path(os.path.abspath(original))
+        with self._lock:
+            self._files += 1
+            target = self.directory / "folders" / f"{self._files}-{source.name or 'folder'}"
+        if source.is_dir() and _size(source) <= _FOLDER_COPY_LIMIT:
+            shutil.copytree(source, target, symlinks=True)
+        else:
+            target.mkdir(parents=True)
+        self.redirects.append(DatabaseRedirect(setting, original, str(target)))
+        return target
 
     def _sandbox_bind(self, key: str, value: object) -> object:
         if isinstance(value, str):
@@ -251,8 +365,8 @@ class Sandbox:
         return self._directory is not None and str(self._directory) in value
 
     def environment(self) -> dict[str, str]:
-        """Database environment variables to set before the app is imported."""
-        url = f"sqlite:///{self.new_sqlite_file()}"
+        """Database environment variables to set before the app is imported (one database)."""
+        url = f"sqlite:///{self.database_file('environment://DATABASE_URL', setting='environment')}"
         return dict.fromkeys(DATABASE_ENV_VARS, url)
 
     # -- network ----------------------------------------------------------------------------------
@@ -274,9 +388,25 @@ class Sandbox:
             listener(statement)
 
     @contextmanager
+    def loading(self) -> Iterator[Sandbox]:
+        """The sandbox while the app is imported and built: what it writes is undone at the end."""
+        with (
+            _patched_network(self),
+            _patched_sqlite(self),
+            _temporary_files_in(self.directory),
+            self.host.loading(),
+        ):
+            yield self
+
+    @contextmanager
     def active(self) -> Iterator[Sandbox]:
-        """Block outbound network and redirect raw SQLite files while the app is driven."""
-        with _patched_network(self), _patched_sqlite(self):
+        """The sandbox while the app is driven: no network, no file or process outside it."""
+        with (
+            _patched_network(self),
+            _patched_sqlite(self),
+            _temporary_files_in(self.directory),
+            self.host.driving(),
+        ):
             yield self
 
 
@@ -338,21 +468,18 @@ def _patched_network(sandbox: Sandbox) -> Iterator[None]:
 def _patched_sqlite(sandbox: Sandbox) -> Iterator[None]:
     """Point every raw ``sqlite3.connect`` on a file outside the sandbox at a sandbox file."""
     real_connect: Callable[..., sqlite3.Connection] = sqlite3.connect
-    mapping: dict[str, str] = {}
 
     def connect(database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
         target = os.fspath(database) if isinstance(database, (str, os.PathLike)) else database
+        if isinstance(target, bytes):
+            target = os.fsdecode(target)
         if (
             isinstance(target, str)
             and target not in ("", ":memory:")
             and not target.startswith("file:")
             and not sandbox.owns(target)
         ):
-            if target not in mapping:
-                sandboxed = str(sandbox.new_sqlite_file(Path(target).stem or "db"))
-                mapping[target] = sandboxed
-                sandbox.redirects.append(DatabaseRedirect("sqlite3.connect", target, sandboxed))
-            target = mapping[target]
+            target = str(sandbox.database_file(target, setting="sqlite3.connect"))
         connection = real_connect(target, *args, **kwargs)
         caller = sys._getframe(1).f_globals.get("__name__", "")
         # SQLAlchemy's statements are seen through its own events, with parameters unexpanded
@@ -366,6 +493,29 @@ def _patched_sqlite(sandbox: Sandbox) -> Iterator[None]:
         yield
     finally:
         sqlite3.connect = real_connect  # type: ignore[assignment]
+
+
+_HYPOTHESIS_HOME = "HYPOTHESIS_STORAGE_DIRECTORY"
+
+
+def _reset_hypothesis_home() -> None:
+    """Make Hypothesis read its storage directory from the environment again."""
+    configuration = sys.modules.get("hypothesis.configuration")
+    if configuration is not None:
+        configuration.set_hypothesis_home_dir(None)
+
+
+@contextmanager
+def _temporary_files_in(directory: Path) -> Iterator[None]:
+    """Point :mod:`tempfile` into the sandbox: the app's temporary files are its own business."""
+    scratch = directory / "tmp"
+    scratch.mkdir(exist_ok=True)
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(scratch)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved
 
 
 @contextmanager

@@ -58,7 +58,7 @@ def load_app(spec: str, sandbox: Sandbox) -> Flask:
             stack.enter_context(environment(sandbox.environment()))
             stack.enter_context(_sandboxed_flask_sqlalchemy(sandbox))
             stack.enter_context(_sandboxed_create_engine(sandbox))
-            stack.enter_context(sandbox.active())
+            stack.enter_context(sandbox.loading())
             app = ScriptInfo(app_import_path=spec, set_debug_flag=False).load_app()
     except UsageError:
         raise

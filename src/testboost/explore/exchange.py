@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from testboost.hostguard import HostAttempt
 from testboost.sandbox import NetworkAttempt
 
 #: Case kinds, in the order the explorer sends them for one (route, method).
@@ -129,6 +130,8 @@ class Exchange:
     sql: tuple[str, ...] = ()
     changes: tuple[RowChange, ...] = ()
     network: tuple[NetworkAttempt, ...] = ()
+    #: Writes, deletes, commands and processes outside the sandbox, refused during the request.
+    host: tuple[HostAttempt, ...] = ()
     seconds: float = 0.0
     #: CPU time the request took in this thread: what the machine's load does not inflate.
     cpu_seconds: float = 0.0

@@ -15,7 +15,7 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -180,10 +180,16 @@ def explore(
                         continue
                     if on_route is not None:
                         on_route(route)
-                    exchanges.extend(
-                        _drive(route, inputs, world, recorder, accepted[route.rule], fuzzing)
-                    )
+                    driven = _drive(route, inputs, world, recorder, accepted[route.rule], fuzzing)
+                    try:
+                        exchanges.extend(driven)  # one at a time: what was seen is kept
+                    except Exception as exc:  # one route's failure must not end the run
+                        notes.append(
+                            f"{route.rule}: testboost could not finish probing this route "
+                            f"({type(exc).__name__}: {exc}); the other routes were probed"
+                        )
             requests = recorder.sent
+            notes.extend(host_notes(exchanges))
         finally:
             database.close()
     return ProbeResult(
@@ -420,6 +426,7 @@ class _Recorder:
         self.raised.clear()
         self.logged.clear()
         network_before = len(self.sandbox.network_attempts)
+        host_before = len(self.sandbox.host_attempts)
         started, cpu_started = time.perf_counter(), time.thread_time()
         timed_out = False
         response = None
@@ -439,6 +446,7 @@ class _Recorder:
         self.dirty = self.dirty or wrote
         changes = diff(before, self.database.read()) if wrote else ()
         network = tuple(self.sandbox.network_attempts[network_before:])
+        host = tuple(self.sandbox.host_attempts[host_before:])
         raised = self.raised[0] if self.raised else escaped
         if raised is None and self.logged and (response is None or response.status_code >= 500):
             raised = self.logged[-1]
@@ -469,11 +477,27 @@ class _Recorder:
             sql=tuple(self.statements),
             changes=changes,
             network=network,
+            host=host,
             seconds=seconds,
             cpu_seconds=cpu_seconds,
             timed_out=timed_out,
             is_json=is_json,
         )
+
+
+def host_notes(exchanges: Sequence[Exchange]) -> list[str]:
+    """One note per thing the app tried on the host (a write, a command...) and was refused."""
+    seen: dict[tuple[str, str, str | None], Exchange] = {}
+    for exchange in exchanges:
+        for attempt in exchange.host:
+            seen.setdefault((attempt.action, attempt.target, attempt.location), exchange)
+    return [
+        f"{exchange.method} {exchange.rule} tried to {action} {target}"
+        + (f" (at {location})" if location else "")
+        + ": refused, testboost never touches your files or runs commands; the route was "
+        "probed without it"
+        for (action, target, location), exchange in seen.items()
+    ]
 
 
 def _open_arguments(request: ProbeRequest) -> dict[str, Any]:

@@ -22,6 +22,8 @@ from pathlib import Path
 from testboost.errors import UsageError
 from testboost.generate.render import HEADER_MARK
 
+#: ruff as a module of this interpreter; ``--no-cache`` everywhere: no .ruff_cache in the project
+_RUFF = (sys.executable, "-m", "ruff")
 _IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache"}
 
 
@@ -104,7 +106,7 @@ def format_source(text: str, path: Path) -> str:
     if importlib.util.find_spec("ruff") is None:
         return text
     completed = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--quiet", "--stdin-filename", str(path), "-"],
+        [*_RUFF, "format", "--no-cache", "--quiet", "--stdin-filename", str(path), "-"],
         input=text,
         capture_output=True,
         text=True,
@@ -118,9 +120,12 @@ def format_files(paths: list[Path]) -> bool:
     if not paths or importlib.util.find_spec("ruff") is None:
         return False
     names = [str(p) for p in paths]
-    for arguments in (["check", "--fix-only", "--quiet", "--exit-zero"], ["format", "--quiet"]):
+    for arguments in (
+        ["check", "--no-cache", "--fix-only", "--quiet", "--exit-zero"],
+        ["format", "--no-cache", "--quiet"],
+    ):
         completed = subprocess.run(
-            [sys.executable, "-m", "ruff", *arguments, *names],
+            [*_RUFF, *arguments, *names],
             capture_output=True,
             text=True,
             check=False,

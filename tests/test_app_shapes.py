@@ -1,0 +1,75 @@
+"""Apps shaped like real ones, run as a user runs testboost: scan, generate, the suite, clean dir.
+
+Each app is copied into a project directory of its own; the directory must be byte-for-byte the
+same after scan and generate, the scan must report no defect testboost's own setup caused, and
+the generated suite must pass on the unchanged app.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_hostguard import tree
+
+APPS = Path(__file__).parent / "apps"
+
+SHAPES = {
+    # raw sqlite3; the factory runs executescript(SCHEMA) on app.config["DATABASE"]
+    "rawsqlite_app": "rawsqlite_app:create_app()",
+    # Flask-SQLAlchemy with an association table that has no primary key, seeded with rows
+    "tags_app": "tags_app:create_app()",
+}
+
+
+def run_testboost(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "testboost", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "HOME": str(project.parent / "home")},
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("name", sorted(SHAPES))
+def test_scan_generate_and_the_suite_work_and_leave_the_project_alone(
+    name: str, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "home").mkdir()
+    shutil.copy(APPS / f"{name}.py", project)
+    before = tree(project)
+    report = tmp_path / "report.json"
+
+    scan = run_testboost(project, "scan", "--app", SHAPES[name], "--json", str(report))
+    assert scan.returncode == 0, scan.stderr
+    findings = json.loads(report.read_text())["findings"]
+    # "no such table" and the like are testboost's setup failing, never the app's defect
+    assert not [f for f in findings if "no such table" in f["message"]]
+
+    generate = run_testboost(
+        project, "generate", "--app", SHAPES[name], "--out", str(tmp_path / "g")
+    )
+    assert generate.returncode == 0, generate.stderr
+    assert "Traceback" not in scan.stderr + generate.stderr
+    assert tree(project) == before
+
+    suite = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "g")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert suite.returncode == 0, suite.stdout[-3000:]
+    assert " passed" in suite.stdout.splitlines()[-1]
+    assert tree(project) == before
