@@ -107,6 +107,7 @@ def test_findings_are_deterministic_for_a_seed(
 ) -> None:
     _, first, _ = shop
     _, second, _ = scan("examples.shopapi:create_app()", tmp_path)
+
     # timing aside: the seconds, and the one check judged on time, are outside the promise
     def untimed(report: dict[str, Any]) -> dict[str, Any]:
         findings = [f for f in report["findings"] if f["check"] != "slow-route"]
