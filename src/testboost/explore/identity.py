@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from testboost.analysis.inputs import InputSpec
+from testboost.compat import client_cookies, set_client_cookies
 from testboost.config import AuthConfig
 from testboost.explore.database import SandboxDatabase, TableInfo
 from testboost.explore.values import PASSWORD, is_email, valid_value
@@ -52,17 +53,17 @@ class Identity:
     username: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     client: FlaskClient | None = None
-    cookies: dict[Any, Any] = field(default_factory=dict)
+    cookies: list[Any] = field(default_factory=list)
 
     def remember_cookies(self) -> None:
         """Keep the cookie jar as it is after login, to put back before every request."""
         if self.client is not None:
-            self.cookies = dict(self.client._cookies or {})
+            self.cookies = client_cookies(self.client)
 
     def restore_cookies(self) -> None:
         """Put the logged-in cookie jar back (a logout route may have cleared it)."""
         if self.client is not None:
-            self.client._cookies = dict(self.cookies)
+            set_client_cookies(self.client, self.cookies)
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ def make_identities(
             ):
                 identity.login, credential, login_used = "cookie", "cookie", route.rule
                 break
-            identity.client._cookies = {}
+            set_client_cookies(identity.client, ())
         if identity.login == "none":
             credential = _direct_credential(app, routes, identity) or credential
         identity.remember_cookies()
@@ -235,7 +236,7 @@ def _configured_login(
     }
     response = _post(identity.client, configured.login, configured.fill(values), configured.form)
     if response.status_code >= 400:
-        identity.client._cookies = {}
+        set_client_cookies(identity.client, ())
         return False
     if configured.token is not None:
         token: Any = response.get_json(silent=True)
@@ -253,7 +254,7 @@ def _configured_login(
 
 
 def _has_session_cookie(client: FlaskClient) -> bool:
-    return bool(client._cookies)
+    return bool(client_cookies(client))
 
 
 def _promote(
