@@ -128,3 +128,17 @@ def test_scan_of_an_app_it_logs_into_has_no_reach_block(
     assert run.exit_code == 0, run.output
     assert "3/3 guarded pairs reached with credentials" in run.output
     assert "never reached" not in run.output
+
+
+def test_users_made_directly_get_the_rows_their_foreign_keys_need(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result = probe("auth.group_forum:create_app()", monkeypatch)
+    users = result.facts.seed_rows["users"]
+    groups = result.facts.seed_rows["groups"]
+    assert all(row["primary_group_id"] in {k[0] for k in groups} for row in users.values())
+    linked = {row["user_id"] for row in result.facts.seed_rows["user_roles"].values()}
+    assert {result.facts.users["A"], result.facts.users["B"]} <= linked
+    crashes = [e for e in result.exchanges if e.status >= 500 and e.rule == "/permissions"]
+    assert crashes == []
+    assert result.reach is not None and result.reach.unreached == ()

@@ -29,6 +29,7 @@ from testboost.explore.login import (
     find_token,
     login_form,
 )
+from testboost.explore.seeding import column_value
 from testboost.explore.values import PASSWORD, is_email, valid_value
 from testboost.inventory import Route
 
@@ -290,6 +291,7 @@ def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, I
     from werkzeug.security import generate_password_hash
 
     rows = database.read()[table.name]
+    parents = _parent_rows(database, table) if any(i.key is None for i in users.values()) else {}
     for number, identity in enumerate(users.values(), start=1):
         for key, row in rows.items():
             if identity.email in row.values() or identity.username in row.values():
@@ -310,11 +312,72 @@ def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, I
                 values[column.name] = identity.username
             elif lowered in ("active", "is_active", "enabled", "confirmed", "is_verified"):
                 values[column.name] = 1
+            elif column.name in parents:
+                values[column.name] = parents[column.name]
             elif column.not_null and not column.has_default:
-                from testboost.explore.seeding import column_value
-
                 values[column.name] = column_value(column, 900 + number, {}, table.name)
         identity.key = database.insert(table, values)[0]
+        _link_roles(database, table, identity.key)
+
+
+#: Tables a user is linked to through an association table (``ab_user_role``, ``user_groups``).
+_ROLE_TABLES = re.compile(r"(role|group)", re.IGNORECASE)
+
+
+def _parent_rows(database: SandboxDatabase, table: TableInfo) -> dict[str, Any]:
+    """A row for every foreign key of the user table (a default group, a role, a profile).
+
+    A user the app makes always has them (a forum's primary group, ...): a user row without
+    them is a user the app could not have made, and whatever crashes on it is no finding. The
+    parent's first row is used; an empty parent table gets one.
+    """
+    values: dict[str, Any] = {}
+    for fk in table.foreign_keys:
+        if fk.parent_table == table.name:
+            continue
+        key = _first_or_new(database, fk.parent_table, fk.parent_column)
+        if key is not None:
+            values[fk.column] = key
+    return values
+
+
+def _first_or_new(database: SandboxDatabase, name: str, column: str) -> Any:
+    parent = database.table(name)
+    if parent is None:
+        return None
+    rows = database.read()[parent.name]
+    if rows:
+        return next(iter(rows.values())).get(column)
+    new: dict[str, Any] = {}
+    for c in parent.columns:
+        if c.primary_key and c.affinity == "int" and len(parent.primary_key) == 1:
+            continue
+        if (c.not_null and not c.has_default) or c.name.lower() in ("name", "title"):
+            new[c.name] = column_value(c, 800, {}, parent.name)
+    try:
+        database.insert(parent, new)
+    except Exception:  # a parent it cannot make: the user row goes without
+        return None
+    rows = database.read()[parent.name]
+    return next(iter(rows.values())).get(column) if rows else None
+
+
+def _link_roles(database: SandboxDatabase, table: TableInfo, key: Any) -> None:
+    """Link a directly made user to a role or group through an association table, if any."""
+    for link in database.tables:
+        to_user = [fk for fk in link.foreign_keys if fk.parent_table == table.name]
+        others = [fk for fk in link.foreign_keys if fk.parent_table != table.name]
+        if len(to_user) != 1 or len(others) != 1 or not _ROLE_TABLES.search(others[0].parent_table):
+            continue
+        if len(link.columns) > 3:
+            continue
+        parent = _first_or_new(database, others[0].parent_table, others[0].parent_column)
+        if parent is None:
+            continue
+        try:
+            database.insert(link, {to_user[0].column: key, others[0].column: parent})
+        except Exception:  # already linked, or a constraint it does not meet
+            continue
 
 
 class _Logins:
