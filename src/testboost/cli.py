@@ -19,6 +19,7 @@ from flask.cli import ScriptInfo
 from rich.console import Console
 
 from testboost import __version__
+from testboost.compat import path_option_type
 from testboost.errors import InternalError, UsageError, stage
 from testboost.inventory import Route, build_inventory
 from testboost.report.console import is_plain, make_console
@@ -93,7 +94,7 @@ def _probe_options(function: F) -> F:
 def _file_option(flag: str, dest: str, help: str) -> Callable[[F], F]:
     """An option naming an output FILE (written all at once, only when the command succeeds)."""
     return click.option(
-        flag, dest, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE", help=help
+        flag, dest, type=path_option_type(dir_okay=False), metavar="FILE", help=help
     )
 
 
@@ -347,6 +348,7 @@ def _diagnose(
         seconds=result.seconds,
         requests=result.requests,
         notes=result.notes,
+        reach=result.reach,
     )
     return report, result, inventory
 
@@ -399,7 +401,7 @@ def _explore_with_progress(
 @click.option(
     "--tests",
     "tests_dir",
-    type=click.Path(path_type=Path),
+    type=path_option_type(),
     metavar="DIR",
     help="The test suite to audit. Default: [tool.testboost] tests, then ./tests.",
 )
@@ -550,7 +552,7 @@ def ci() -> None:
 @click.option(
     "--dir",
     "directory",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=path_option_type(file_okay=False),
     default=Path("."),
     show_default=True,
     help="The project's root directory.",
@@ -604,7 +606,7 @@ def ci_init(directory: Path, tests: str, app_spec: str | None, force: bool) -> N
     "--out",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=path_option_type(file_okay=False),
     metavar="DIR",
     help="Directory to write the suite into (created if needed), e.g. tests/generated.",
 )
@@ -677,6 +679,9 @@ def _write_suite(
             project_root=Path.cwd(),
         )
     written = write_suite(out_dir, suite.files, force=force)
+    from testboost.report.reach import render_reach
+
+    render_reach(console, result.reach)
     for path in written.kept:
         console.print(f"kept {path}: it is not testboost's (no header line)", markup=False)
     for note in suite.notes:

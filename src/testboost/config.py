@@ -10,6 +10,11 @@ log in, an auth recipe::
     token = "access_token"                  # JSON key (dotted path) of the token; omit for cookies
     header = "Authorization"                # where the token goes ...
     scheme = "Bearer"                       # ... and its prefix ("" for none)
+    basic = false                           # true: send the credentials as HTTP Basic instead
+
+A token route behind HTTP Basic (``POST /api/tokens``) is ``login = "/api/tokens"``,
+``basic = true``, ``token = "access_token"``. A form login reads the login page first and sends
+its hidden fields (the CSRF token, a nonce) with the body.
 
 ``{email}``, ``{username}``, ``{password}`` and ``{name}`` are filled with each probe user's values.
 """
@@ -55,6 +60,7 @@ class AuthConfig:
     token: str | None = None
     header: str = "Authorization"
     scheme: str = "Bearer"
+    basic: bool = False
 
     def fill(self, values: Mapping[str, str]) -> dict[str, Any]:
         """The login body with the placeholders of one user filled in."""
@@ -75,7 +81,14 @@ def load_auth_config(directory: Path | None = None) -> AuthConfig | None:
     where = "[tool.testboost.auth] in pyproject.toml"
     if not isinstance(table, dict) or not isinstance(table.get("login"), str):
         raise UsageError(f'{where} needs login = "/the/login/route" (a string).')
-    expected = {"body": dict, "form": bool, "token": str, "header": str, "scheme": str}
+    expected = {
+        "body": dict,
+        "form": bool,
+        "token": str,
+        "header": str,
+        "scheme": str,
+        "basic": bool,
+    }
     for key, value in table.items():
         if key == "login":
             continue

@@ -30,14 +30,22 @@ _SOURCE_KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"verify_jwt_in_request|get_jwt_identity|get_jwt\(|jwt\.decode|jwt_required"),
     ),
     ("basic", re.compile(r"request\.authorization|check_auth\(|HTTPBasicAuth")),
-    ("session", re.compile(r"current_user|login_required|session\.get\(|session\[|\bg\.user\b")),
+    (
+        "session",
+        re.compile(
+            r"current_user|login_required|session\.get\(|session\[|\bg\.user\b"
+            r"|redirect\(\s*url_for\(\s*['\"][\w.]*(login|signin)"
+        ),
+    ),
     (
         "token",
         re.compile(r"Authorization|X-API-Key|api[_-]?key|[Tt]oken|HTTPTokenAuth", re.IGNORECASE),
     ),
 )
+# what a guard does: deny, redirect, or hand the request to a known guard (``login_required(f)``)
 _DENIES = re.compile(
     r"\b40[13]\b|abort\(|Unauthorized|Forbidden|redirect\(|raise\s+\w*(Auth|Permission)"
+    r"|\blogin_required\(\s*\w+\s*\)"
 )
 _LIBRARY_KINDS = (
     ("flask_jwt_extended", "jwt"),
@@ -189,6 +197,11 @@ class GuardFinder:
             name: list(functions) for name, functions in app.before_request_funcs.items()
         }
         self._wrapper_cache: dict[int, Auth | None] = {}
+        # an app installed into site-packages (pip install calibreweb) is still the app's code
+        self._own = str(Path(app.root_path).resolve())
+
+    def _is_library(self, function: Any) -> bool:
+        return _is_library(function) and not _code_file(function).startswith(self._own)
 
     def auth_for(
         self,
@@ -234,7 +247,7 @@ class GuardFinder:
 
     def _classify_wrapper(self, wrapper: Callable[..., Any]) -> Auth | None:
         library = _library_auth(wrapper)
-        if library is not None or _is_library(wrapper):
+        if library is not None or self._is_library(wrapper):
             return library
         source = _source(wrapper)
         if not _DENIES.search(source) and not re.search(r"verify_jwt_in_request", source):
@@ -257,7 +270,7 @@ class GuardFinder:
                     if auth is not None:
                         return Auth(auth.kind, f"before_request {chain[-1].__name__}")
                 source = _source(chain[-1])
-                if _is_library(chain[-1]) or not _DENIES.search(source):
+                if self._is_library(chain[-1]) or not _DENIES.search(source):
                     continue
                 if _exempts(source, endpoint, target):
                     continue

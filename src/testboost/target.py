@@ -23,6 +23,7 @@ from typing import Any
 from flask import Flask
 from flask.cli import NoAppException, ScriptInfo
 
+from testboost.compat import url_text
 from testboost.config import read_pyproject as read_pyproject  # re-exported
 from testboost.errors import UsageError
 from testboost.sandbox import Sandbox, environment, no_bytecode
@@ -132,7 +133,7 @@ def _sandboxed_create_engine(sandbox: Sandbox) -> Iterator[None]:
     real: Callable[..., Any] = module.create_engine
 
     def create_engine(url: Any, *args: Any, **kwargs: Any) -> Any:
-        text = url if isinstance(url, str) else url.render_as_string(hide_password=False)
+        text = url_text(url)
         if not sandbox.owns(text):
             text = sandbox.database_url(text, setting="create_engine()")
         return real(text, *args, **kwargs)

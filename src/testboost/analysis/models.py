@@ -25,11 +25,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from testboost.analysis.source import function_source
+from testboost.compat import (
+    autoincrement_column,
+    configured_mappers,
+    declarative_registry,
+    sqlalchemy_extension,
+)
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
     from flask import Flask
-    from sqlalchemy.orm import Mapper, RelationshipProperty, registry
+    from sqlalchemy.orm import Mapper, RelationshipProperty
 
 
 @dataclass(frozen=True)
@@ -93,10 +99,7 @@ def find_models(app: Flask) -> tuple[Model, ...]:
         return ()
     import sqlalchemy as sa
 
-    registries = _app_registries(app)
-    for reg in registries:
-        reg.configure(cascade=True)
-    mappers = list({id(m): m for reg in registries for m in reg.mappers}.values())
+    mappers = configured_mappers(_app_registries(app))
     if not mappers:
         return ()
     tables = sorted(
@@ -208,27 +211,21 @@ def secret_columns(model: Model) -> tuple[str, ...]:
 # --- mappers ----------------------------------------------------------------------------------
 
 
-def _app_registries(app: Flask) -> list[registry]:
+def _app_registries(app: Flask) -> list[object]:
     """Flask-SQLAlchemy's db.Model registry and every registry in the app's modules."""
-    from sqlalchemy.orm import registry as registry_type
+    registries: list[object] = []
 
-    registries: list[registry] = []
-
-    def add(reg: object) -> None:
-        if isinstance(reg, registry_type) and all(reg is not r for r in registries):
+    def add(value: object) -> None:
+        reg = declarative_registry(value)
+        if reg is not None and all(reg is not r for r in registries):
             registries.append(reg)
 
-    ext = app.extensions.get("sqlalchemy")
-    db = getattr(ext, "db", ext)  # Flask-SQLAlchemy 2 kept a state object with .db
-    model_base = getattr(db, "Model", None)
+    model_base = getattr(sqlalchemy_extension(app), "Model", None)
     if isinstance(model_base, type):
-        add(inspect.getattr_static(model_base, "registry", None))
+        add(model_base)
     for module in _app_modules(app):
         for value in list(vars(module).values()):
-            if isinstance(value, registry_type):
-                add(value)
-            elif isinstance(value, type):
-                add(inspect.getattr_static(value, "registry", None))
+            add(value)
     return registries
 
 
@@ -289,7 +286,7 @@ def _column(key: str, col: sa.Column[Any]) -> Column:
         unique=unique,
         has_default=col.default is not None or col.server_default is not None,
         foreign_key=fk.target_fullname if fk is not None else None,
-        autoincrement=table.autoincrement_column is col,
+        autoincrement=autoincrement_column(table) is col,
         enum_values=enum_values,
     )
 
@@ -321,13 +318,12 @@ def _column_type(type_: sa.types.TypeEngine[Any]) -> str:
 
 
 def _relationship(rel: RelationshipProperty[Any]) -> Relationship:
-    from sqlalchemy.orm import MANYTOMANY, MANYTOONE, ONETOMANY
-
-    if rel.direction is MANYTOMANY:
+    kind = rel.direction.name  # a symbol on SQLAlchemy 1.3, an enum from 1.4: both have .name
+    if kind == "MANYTOMANY":
         direction = "many-to-many"
-    elif rel.direction is ONETOMANY:
+    elif kind == "ONETOMANY":
         direction = "one-to-many" if rel.uselist else "one-to-one"
-    elif rel.direction is MANYTOONE:
+    elif kind == "MANYTOONE":
         reverse: set[RelationshipProperty[Any]] = getattr(rel, "_reverse_property", set())
         local_unique = bool(rel.local_columns) and all(
             getattr(c, "unique", False) for c in rel.local_columns

@@ -300,6 +300,11 @@ def plan_requests(
     ) -> ProbeRequest:
         user = world.users.get(as_user) if as_user is not None else None
         user_headers = user.headers if user is not None else {}
+        if user is not None and route.rule == world.login_rule:
+            # a token route behind HTTP Basic is reached with the user's password, not the token
+            user_headers = {**user_headers, **user.login_headers}
+        # an API key read from the query string travels with the user, like a header
+        query_args = {**query_args, **(user.query if user is not None else {})}
         sends_body = verb not in ("GET", "DELETE") and (body_fields or spec.json_body)
         items = tuple(sorted({**user_headers}.items())) + extra_headers
         if raw is not None:

@@ -8,18 +8,28 @@ with the app's key, a Flask-Login session).
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urljoin
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from testboost.analysis.inputs import InputSpec
+from testboost.compat import client_cookies, set_client_cookies
 from testboost.config import AuthConfig
 from testboost.explore.database import SandboxDatabase, TableInfo
+from testboost.explore.login import (
+    Evidence,
+    Placement,
+    Verifier,
+    basic_header,
+    find_token,
+    login_form,
+)
+from testboost.explore.seeding import column_value
 from testboost.explore.values import PASSWORD, is_email, valid_value
 from testboost.inventory import Route
 
@@ -37,7 +47,6 @@ _ROLE_COLUMNS = ("role", "roles", "user_role", "user_type", "type", "kind", "lev
 
 _REGISTER = re.compile(r"(register|signup|sign-up|sign_up|join)", re.IGNORECASE)
 _LOGIN = re.compile(r"(login|log-in|signin|sign-in|sign_in|token|session)s?/?$", re.IGNORECASE)
-_TOKEN_KEYS = ("access_token", "token", "jwt", "id_token", "auth_token", "accessToken")
 _USER_TABLES = ("user", "users", "account", "accounts", "member", "members", "customer")
 
 
@@ -51,27 +60,91 @@ class Identity:
     email: str | None = None
     username: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+    #: headers the login route itself wants (HTTP Basic for a token route behind it)
+    login_headers: dict[str, str] = field(default_factory=dict)
     client: FlaskClient | None = None
-    cookies: dict[Any, Any] = field(default_factory=dict)
+    cookies: list[Any] = field(default_factory=list)
 
     def remember_cookies(self) -> None:
         """Keep the cookie jar as it is after login, to put back before every request."""
         if self.client is not None:
-            self.cookies = dict(self.client._cookies or {})
+            self.cookies = client_cookies(self.client)
 
     def restore_cookies(self) -> None:
         """Put the logged-in cookie jar back (a logout route may have cleared it)."""
         if self.client is not None:
-            self.client._cookies = dict(self.cookies)
+            set_client_cookies(self.client, self.cookies)
+
+
+@dataclass(frozen=True)
+class LoginWay:
+    """How every user logs in, as found (and verified) on user A.
+
+    ``kind`` is ``token`` (a login answer's token sent by ``placement``), ``cookie`` (the session
+    the login sets), ``basic`` (HTTP Basic on every request), ``api-key`` (``key_column`` of the
+    user's row sent by ``placement``), ``jwt-direct`` or ``session-direct`` (made with the app's
+    auth library, without a route). A login ``route`` takes a JSON body, a ``form`` or, with
+    ``basic``, HTTP Basic credentials; ``page`` is the page whose form's hidden fields (the CSRF
+    token, a nonce) go with it. ``user_field`` says whether the user is named by ``username`` or
+    ``email``. ``configured`` is true when ``[tool.testboost.auth]`` stated it.
+    """
+
+    kind: str
+    route: str | None = None
+    form: bool = False
+    basic: bool = False
+    page: str | None = None
+    placement: Placement | None = None
+    token_path: tuple[str, ...] = ()
+    key_column: str | None = None
+    user_field: str = "username"
+    configured: bool = False
+
+    @property
+    def credential(self) -> str:
+        """The name the report and the generated suite know it by (``bearer``, ``cookie``...)."""
+        if self.configured:
+            return "configured-token" if self.kind == "token" else "configured-cookie"
+        return "bearer" if self.kind == "token" else self.kind
+
+    def describe(self) -> str:
+        """One line for people: ``POST /api/tokens with HTTP Basic, token as Authorization: Bearer``."""
+        sent = "HTTP Basic" if self.basic else "a form" if self.form else "JSON"
+        how = f"POST {self.route} with {sent}" if self.route else ""
+        if self.page:
+            how += f" (hidden fields of {self.page})"
+        placement = self.placement.label if self.placement else ""
+        text = {
+            "token": f"{how}, token as {placement}",
+            "cookie": f"{how}, session cookie",
+            "basic": f"HTTP Basic on every request ({self.user_field})",
+            "api-key": f"API key in {self.key_column}, sent as {placement}",
+            "jwt-direct": "a JWT made with the app's key (flask-jwt-extended)",
+            "session-direct": "a Flask-Login session written directly",
+        }.get(self.kind, self.kind)
+        return f"{text} ([tool.testboost.auth])" if self.configured else text
 
 
 @dataclass(frozen=True)
 class AuthRecipe:
-    """How users were made and how they logged in, for the report and the generated suite."""
+    """How users were made and how they logged in, for the report and the generated suite.
+
+    ``attempts`` are the logins tried, one line each; ``checks`` the guarded path each identity
+    was verified on; ``suggestion`` a ``[tool.testboost.auth]`` text when no login worked.
+    """
 
     register: str | None
     login: str | None
-    credential: str  # "bearer", "cookie", "basic", "jwt-direct", "session-direct", "none"
+    credential: (
+        str  # "bearer", "cookie", "basic", "api-key", "jwt-direct", "session-direct", "none"
+    )
+    way: LoginWay | None = None
+    attempts: tuple[str, ...] = ()
+    checks: Mapping[str, str] = field(default_factory=dict)
+    suggestion: str = ""
+    #: every route tried as a login route: their refusals are answers to bad credentials
+    login_routes: tuple[str, ...] = ()
 
 
 def find_user_table(database: SandboxDatabase) -> TableInfo | None:
@@ -134,18 +207,6 @@ def _post(client: FlaskClient, rule: str, body: dict[str, Any], form: bool) -> A
     return client.post(rule, json=body)
 
 
-def _token(payload: Any) -> str | None:
-    if isinstance(payload, dict):
-        for key in _TOKEN_KEYS:
-            if isinstance(payload.get(key), str):
-                return str(payload[key])
-        for value in payload.values():
-            found = _token(value)
-            if found:
-                return found
-    return None
-
-
 def make_identities(
     app: Flask,
     routes: tuple[Route, ...],
@@ -187,73 +248,19 @@ def make_identities(
     roles = {c: v for (t, c), v in (enums or {}).items() if t == user_table.name}
     if not _promote(database, user_table, users[ADMIN], roles):
         del users[ADMIN]
-    credential = "none"
-    login_used: str | None = None
-    for identity in users.values():
-        if configured is not None and _configured_login(app, routes, identity, configured):
-            credential, login_used = identity.login, configured.login
-            identity.remember_cookies()
-            continue
-        for route in login_routes:
-            values = {
-                "email": identity.email or "",
-                "username": identity.username or "",
-                "name": "",
-            }
-            body, form = _body(inputs.get((route.endpoint, "POST"), InputSpec()), values)
-            assert identity.client is not None
-            response = _post(identity.client, route.rule, body, form)
-            token = _token(response.get_json(silent=True))
-            if response.status_code < 400 and token:
-                identity.headers["Authorization"] = f"Bearer {token}"
-                identity.login, credential, login_used = "bearer", "bearer", route.rule
-                break
-            if (
-                response.status_code < 400
-                and _has_session_cookie(identity.client)
-                and _session_works(app, routes, identity.client)
-            ):
-                identity.login, credential, login_used = "cookie", "cookie", route.rule
-                break
-            identity.client._cookies = {}
-        if identity.login == "none":
-            credential = _direct_credential(app, routes, identity) or credential
-        identity.remember_cookies()
-    return users, AuthRecipe(register_used, login_used, credential), user_table
-
-
-def _configured_login(
-    app: Flask, routes: tuple[Route, ...], identity: Identity, configured: AuthConfig
-) -> bool:
-    """Log ``identity`` in the way ``[tool.testboost.auth]`` says; whether it worked."""
-    assert identity.client is not None
-    values = {
-        "email": identity.email or "",
-        "username": identity.username or "",
-        "password": PASSWORD,
-        "name": identity.name,
-    }
-    response = _post(identity.client, configured.login, configured.fill(values), configured.form)
-    if response.status_code >= 400:
-        identity.client._cookies = {}
-        return False
-    if configured.token is not None:
-        token: Any = response.get_json(silent=True)
-        for part in configured.token.split("."):
-            token = token.get(part) if isinstance(token, dict) else None
-        if not isinstance(token, str):
-            return False
-        identity.headers[configured.header] = f"{configured.scheme} {token}".strip()
-        identity.login = "configured-token"
-        return True
-    if _has_session_cookie(identity.client) and _session_works(app, routes, identity.client):
-        identity.login = "configured-cookie"
-        return True
-    return False
-
-
-def _has_session_cookie(client: FlaskClient) -> bool:
-    return bool(client._cookies)
+    logins = _Logins(app, routes, inputs, database, user_table, configured, login_routes)
+    way = logins.log_in_all(users)
+    recipe = AuthRecipe(
+        register_used,
+        way.route if way is not None else None,
+        way.credential if way is not None else "none",
+        way=way,
+        attempts=tuple(logins.attempts),
+        checks=dict(logins.checks),
+        suggestion=logins.suggestion() if way is None else "",
+        login_routes=tuple(r.rule for r in login_routes),
+    )
+    return users, recipe, user_table
 
 
 def _promote(
@@ -279,32 +286,12 @@ def _promote(
     return True
 
 
-def _session_works(app: Flask, routes: tuple[Route, ...], client: FlaskClient) -> bool:
-    """Whether a cookie jar really logs in: a guarded page answers it better than it answers nobody.
-
-    Many apps set a session cookie on every response (CSRF tokens, flashed messages), so a cookie
-    alone says nothing; a route guarded by a session that denies the anonymous client and lets
-    this one through does. Without such a route the cookie is taken on trust.
-    """
-    probes = [
-        r
-        for r in routes
-        if r.kind == "view" and "GET" in r.methods and not r.params and r.auth.kind != "none"
-    ]
-    anonymous = app.test_client()
-    for route in sorted(probes, key=lambda r: r.rule)[:5]:
-        denied = anonymous.get(route.rule).status_code
-        if denied < 300:
-            continue
-        return client.get(route.rule).status_code < 300
-    return True
-
-
 def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, Identity]) -> None:
     """Find each user's row (registered through the app) or insert it directly."""
     from werkzeug.security import generate_password_hash
 
     rows = database.read()[table.name]
+    parents = _parent_rows(database, table) if any(i.key is None for i in users.values()) else {}
     for number, identity in enumerate(users.values(), start=1):
         for key, row in rows.items():
             if identity.email in row.values() or identity.username in row.values():
@@ -325,33 +312,373 @@ def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, I
                 values[column.name] = identity.username
             elif lowered in ("active", "is_active", "enabled", "confirmed", "is_verified"):
                 values[column.name] = 1
+            elif column.name in parents:
+                values[column.name] = parents[column.name]
             elif column.not_null and not column.has_default:
-                from testboost.explore.seeding import column_value
-
                 values[column.name] = column_value(column, 900 + number, {}, table.name)
         identity.key = database.insert(table, values)[0]
+        _link_roles(database, table, identity.key)
 
 
-def _direct_credential(app: Flask, routes: tuple[Route, ...], identity: Identity) -> str | None:
-    """Build a credential without a login route, the way the app's auth library accepts it."""
-    kinds = {h.auth.kind for r in routes for h in r.handlers}
-    if "jwt" in kinds and "flask-jwt-extended" in app.extensions:
-        from flask_jwt_extended import create_access_token
+#: Tables a user is linked to through an association table (``ab_user_role``, ``user_groups``).
+_ROLE_TABLES = re.compile(r"(role|group)", re.IGNORECASE)
 
-        with app.app_context():
-            token = create_access_token(identity=str(identity.key))
-        identity.headers["Authorization"] = f"Bearer {token}"
-        identity.login = "jwt-direct"
-        return "jwt-direct"
-    if "session" in kinds and hasattr(app, "login_manager") and identity.client is not None:
-        with identity.client.session_transaction() as session:
-            session["_user_id"] = str(identity.key)
-            session["_fresh"] = True
-        identity.login = "session-direct"
-        return "session-direct"
-    if "basic" in kinds:
-        secret = base64.b64encode(f"{identity.username}:{PASSWORD}".encode()).decode()
-        identity.headers["Authorization"] = f"Basic {secret}"
-        identity.login = "basic"
-        return "basic"
-    return None
+
+def _parent_rows(database: SandboxDatabase, table: TableInfo) -> dict[str, Any]:
+    """A row for every foreign key of the user table (a default group, a role, a profile).
+
+    A user the app makes always has them (a forum's primary group, ...): a user row without
+    them is a user the app could not have made, and whatever crashes on it is no finding. The
+    parent's first row is used; an empty parent table gets one.
+    """
+    values: dict[str, Any] = {}
+    for fk in table.foreign_keys:
+        if fk.parent_table == table.name:
+            continue
+        key = _first_or_new(database, fk.parent_table, fk.parent_column)
+        if key is not None:
+            values[fk.column] = key
+    return values
+
+
+def _first_or_new(database: SandboxDatabase, name: str, column: str) -> Any:
+    parent = database.table(name)
+    if parent is None:
+        return None
+    rows = database.read()[parent.name]
+    if rows:
+        return next(iter(rows.values())).get(column)
+    new: dict[str, Any] = {}
+    for c in parent.columns:
+        if c.primary_key and c.affinity == "int" and len(parent.primary_key) == 1:
+            continue
+        if (c.not_null and not c.has_default) or c.name.lower() in ("name", "title"):
+            new[c.name] = column_value(c, 800, {}, parent.name)
+    try:
+        database.insert(parent, new)
+    except Exception:  # a parent it cannot make: the user row goes without
+        return None
+    rows = database.read()[parent.name]
+    return next(iter(rows.values())).get(column) if rows else None
+
+
+def _link_roles(database: SandboxDatabase, table: TableInfo, key: Any) -> None:
+    """Link a directly made user to a role or group through an association table, if any."""
+    for link in database.tables:
+        to_user = [fk for fk in link.foreign_keys if fk.parent_table == table.name]
+        others = [fk for fk in link.foreign_keys if fk.parent_table != table.name]
+        if len(to_user) != 1 or len(others) != 1 or not _ROLE_TABLES.search(others[0].parent_table):
+            continue
+        if len(link.columns) > 3:
+            continue
+        parent = _first_or_new(database, others[0].parent_table, others[0].parent_column)
+        if parent is None:
+            continue
+        try:
+            database.insert(link, {to_user[0].column: key, others[0].column: parent})
+        except Exception:  # already linked, or a constraint it does not meet
+            continue
+
+
+class _Logins:
+    """Tries the ways to log in on user A, in order of evidence; the others follow A's way."""
+
+    def __init__(
+        self,
+        app: Flask,
+        routes: tuple[Route, ...],
+        inputs: Mapping[tuple[str, str], InputSpec],
+        database: SandboxDatabase,
+        user_table: TableInfo,
+        configured: AuthConfig | None,
+        login_routes: list[Route],
+    ) -> None:
+        self.app = app
+        self.routes = routes
+        self.inputs = inputs
+        self.database = database
+        self.user_table = user_table
+        self.configured = configured
+        self.login_routes = login_routes
+        self.evidence = Evidence.of(app, routes)
+        rules = [r.rule for r in login_routes] + ([configured.login] if configured else [])
+        self.verifier = Verifier(app, routes, rules)
+        self.attempts: list[str] = []
+        self.checks: dict[str, str] = {}
+
+    # -- the whole run --------------------------------------------------------------------------
+
+    def log_in_all(self, users: dict[str, Identity]) -> LoginWay | None:
+        """Log every user in; the way that worked for A (None when none did)."""
+        way: LoginWay | None = None
+        for identity in users.values():
+            if way is not None and self._use(way, identity) is not None:
+                identity.remember_cookies()
+                continue
+            for candidate in self._candidates():
+                used = self._use(candidate, identity)
+                if used is not None:
+                    way = way or used
+                    break
+            identity.remember_cookies()
+        if way is None and not self.attempts:
+            self.attempts.append("no login route, API key or auth library testboost can use")
+        return way
+
+    def _candidates(self) -> list[LoginWay]:
+        ways: list[LoginWay] = []
+        if self.configured is not None:
+            c = self.configured
+            ways.append(
+                LoginWay(
+                    "token" if c.token else "cookie",
+                    c.login,
+                    form=c.form,
+                    basic=c.basic,
+                    page=c.login if c.form else None,
+                    placement=Placement("header", c.header, c.scheme) if c.token else None,
+                    token_path=tuple(c.token.split(".")) if c.token else (),
+                    configured=True,
+                )
+            )
+        for route in self.login_routes:
+            handler = route.handler("POST")
+            spec = self.inputs.get((route.endpoint, "POST"), InputSpec())
+            reads_basic = handler is not None and (
+                handler.auth.kind == "basic" or "request.authorization" in _source_of(handler)
+            )
+            if reads_basic:
+                ways.append(LoginWay("token", route.rule, basic=True))
+                ways.append(LoginWay("token", route.rule, basic=True, user_field="email"))
+                continue
+            form = bool(spec.form_body and not spec.json_body)
+            page = route.rule if "GET" in route.methods else None
+            ways.append(LoginWay("token", route.rule, form=form, page=page if form else None))
+            if page is not None and not form:
+                ways.append(LoginWay("token", route.rule, form=True, page=page))
+        key_column = next(
+            (
+                c.name
+                for c in self.user_table.columns
+                if c.name.lower() in _API_KEY_COLUMNS and not c.primary_key
+            ),
+            None,
+        )
+        if key_column is not None:
+            ways.extend(
+                LoginWay("api-key", placement=p, key_column=key_column)
+                for p in self.evidence.key_places
+            )
+        if self.evidence.basic:
+            ways.append(LoginWay("basic"))
+            ways.append(LoginWay("basic", user_field="email"))
+        kinds = {h.auth.kind for r in self.routes for h in r.handlers}
+        if "flask-jwt-extended" in self.app.extensions:
+            ways.append(LoginWay("jwt-direct"))
+        if hasattr(self.app, "login_manager") and ("session" in kinds or self.verifier.probes):
+            ways.append(LoginWay("session-direct"))
+        return ways
+
+    # -- one way for one user -------------------------------------------------------------------
+
+    def _use(self, way: LoginWay, identity: Identity) -> LoginWay | None:
+        """Log ``identity`` in ``way``; the way as it worked (token placement found), or None."""
+        assert identity.client is not None
+        _forget(identity)
+        used, message = self._try(way, identity)
+        self.attempts.append(f"{identity.name}: {message}")
+        if used is not None:
+            identity.login = used.credential
+            if used.basic and used.route:
+                user = identity.email if used.user_field == "email" else identity.username
+                identity.login_headers = basic_header(user or "", PASSWORD)
+            return used
+        _forget(identity)
+        identity.login = "none"
+        return None
+
+    def _try(self, way: LoginWay, identity: Identity) -> tuple[LoginWay | None, str]:
+        if way.kind in ("token", "cookie") and way.route is not None:
+            return self._try_route(way, identity)
+        if way.kind == "basic":
+            user = identity.email if way.user_field == "email" else identity.username
+            identity.headers.update(basic_header(user or "", PASSWORD))
+        elif way.kind == "api-key" and way.placement is not None and way.key_column:
+            key = f"tb-api-key-{identity.name.lower()}-0123456789"
+            self.database.update(self.user_table, (identity.key,), {way.key_column: key})
+            headers, query = way.placement.apply(key)
+            identity.headers.update(headers)
+            identity.query.update(query)
+        elif way.kind == "jwt-direct":
+            from flask_jwt_extended import create_access_token
+
+            with self.app.app_context():
+                token = create_access_token(identity=str(identity.key))
+            identity.headers["Authorization"] = f"Bearer {token}"
+        elif way.kind == "session-direct":
+            assert identity.client is not None
+            with identity.client.session_transaction() as session:
+                session["_user_id"] = str(identity.key)
+                session["_fresh"] = True
+        return self._verified(way, identity, way.describe())
+
+    def _verified(
+        self, way: LoginWay, identity: Identity, what: str
+    ) -> tuple[LoginWay | None, str]:
+        """``way`` when a guarded route lets ``identity`` through now, with a line saying so."""
+        assert identity.client is not None
+        cookies = way.kind in ("cookie", "session-direct")
+        client = identity.client if cookies else self.app.test_client()
+        works, shown = self.verifier.works(client, identity.headers, identity.query)
+        if works is None:
+            return way, f"{what}: taken on trust (no guarded GET route to check it on)"
+        if works:
+            self.checks[identity.name] = shown
+            return way, f"{what}: logged in (GET {shown} let it through)"
+        return None, f"{what}: not logged in ({shown})"
+
+    def _try_route(self, way: LoginWay, identity: Identity) -> tuple[LoginWay | None, str]:
+        assert identity.client is not None and way.route is not None
+        client = identity.client
+        values = {"email": identity.email or "", "username": identity.username or "", "name": ""}
+        target = way.route
+        headers: dict[str, str] = {}
+        label = f"POST {way.route}"
+        if way.configured and self.configured is not None:
+            body: dict[str, Any] = self.configured.fill({**values, "password": PASSWORD})
+            if way.page:
+                body = {**_page_hidden(client, way.page), **body}
+            if way.basic:
+                user = body.pop("username", None) or body.pop("email", None) or values["username"]
+                body.pop("password", None)
+                headers = basic_header(str(user), PASSWORD)
+            label += " ([tool.testboost.auth])"
+        elif way.basic:
+            user = identity.email if way.user_field == "email" else identity.username
+            headers = basic_header(user or "", PASSWORD)
+            body = {}
+            label += f" with HTTP Basic ({way.user_field})"
+        elif way.page:
+            page = client.get(way.page)
+            form = login_form(page.get_data(as_text=True))
+            if form is None:
+                return None, f"GET {way.page} shows no form with a password field"
+            body = form.body(values, PASSWORD)
+            if form.action:
+                target = urljoin(way.page, form.action)
+            hidden = [name for name, kind, _ in form.inputs if kind == "hidden"]
+            label = f"POST {target} with the form of {way.page}" + (
+                f" ({', '.join(hidden)} from the page)" if hidden else ""
+            )
+        else:
+            spec = self.inputs.get((_endpoint(self.routes, way.route), "POST"), InputSpec())
+            body = credential_body(spec, values)
+            label += f" with {'a form' if way.form else 'JSON'} ({', '.join(body)})"
+        if way.basic and not body:
+            response = client.post(target, headers=headers)
+        elif way.form or way.page:
+            response = client.post(target, data=body, headers=headers)
+        else:
+            response = client.post(target, json=body, headers=headers)
+        status = response.status_code
+        if status >= 400 or self.verifier.denied(response):
+            return None, f"{label}: answered {status}"
+        found = find_token(response.get_json(silent=True))
+        if found is not None and way.kind == "token":
+            token, path = found
+            if way.token_path:
+                value: Any = response.get_json(silent=True)
+                for part in way.token_path:
+                    value = value.get(part) if isinstance(value, dict) else None
+                if not isinstance(value, str):
+                    return None, f"{label}: answered {status} without {'.'.join(way.token_path)}"
+                token, path = value, way.token_path
+            placements = (way.placement,) if way.placement else self.evidence.placements
+            tried = []
+            for placement in placements:
+                _forget(identity)
+                sent, query = placement.apply(token)
+                identity.headers.update(sent)
+                identity.query.update(query)
+                chosen = replace(way, placement=placement, token_path=path)
+                what = f"{label}, token {'.'.join(path)} as {placement.label}"
+                used, message = self._verified(chosen, identity, what)
+                if used is not None:
+                    return used, message
+                tried.append(placement.label)
+            _forget(identity)
+            return None, (
+                f"{label}: answered {status} with a token ({'.'.join(path)}), "
+                f"but no guard took it as {', '.join(tried)}"
+            )
+        if not client_cookies(client):
+            return None, f"{label}: answered {status} with no token and no cookie"
+        return self._verified(replace(way, kind="cookie"), identity, f"{label}, session cookie")
+
+    # -- when nothing worked --------------------------------------------------------------------
+
+    def suggestion(self) -> str:
+        """A ``[tool.testboost.auth]`` text that states the login testboost could not find."""
+        route = self.login_routes[0] if self.login_routes else None
+        if route is None:
+            return (
+                "[tool.testboost.auth]\n"
+                'login = "/your/login/route"   # the route your users POST credentials to\n'
+                'body = { username = "{username}", password = "{password}" }\n'
+                'token = "access_token"        # the token\'s key in the answer; omit for a session cookie'
+            )
+        handler = route.handler("POST")
+        spec = self.inputs.get((route.endpoint, "POST"), InputSpec())
+        lines = ["[tool.testboost.auth]", f"login = {_toml(route.rule)}"]
+        if handler is not None and handler.auth.kind == "basic":
+            lines.append("basic = true                  # credentials sent as HTTP Basic")
+        else:
+            fields = credential_body(
+                spec, {"email": "{email}", "username": "{username}", "name": "{name}"}
+            )
+            fields = {k: ("{password}" if v == PASSWORD else v) for k, v in fields.items()}
+            inner = ", ".join(f"{k} = {_toml(str(v))}" for k, v in fields.items())
+            lines.append(f"body = {{ {inner} }}")
+            if spec.form_body and not spec.json_body:
+                lines.append("form = true")
+        placement = next((p for p in self.evidence.placements), None)
+        lines.append(
+            'token = "access_token"         # the token\'s key in the answer; omit for a session cookie'
+        )
+        if placement is not None and placement.where == "header":
+            lines.append(f"header = {_toml(placement.name)}")
+            lines.append(f"scheme = {_toml(placement.scheme)}")
+        return "\n".join(lines)
+
+
+_API_KEY_COLUMNS = ("api_key", "apikey", "api_token", "token", "auth_token", "access_token")
+
+
+def _toml(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _endpoint(routes: tuple[Route, ...], rule: str) -> str:
+    return next((r.endpoint for r in routes if r.rule == rule and "POST" in r.methods), "")
+
+
+def _source_of(handler: Any) -> str:
+    import inspect
+
+    try:
+        return inspect.getsource(handler.function)
+    except (OSError, TypeError):
+        return ""
+
+
+def _forget(identity: Identity) -> None:
+    """Drop every credential ``identity`` holds: cookies, headers, query arguments."""
+    if identity.client is not None:
+        set_client_cookies(identity.client, ())
+    identity.headers.clear()
+    identity.query.clear()
+
+
+def _page_hidden(client: FlaskClient, page: str) -> dict[str, str]:
+    form = login_form(client.get(page).get_data(as_text=True))
+    return {n: v for n, k, v in form.inputs if k == "hidden"} if form else {}

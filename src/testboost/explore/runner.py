@@ -44,6 +44,7 @@ from testboost.explore.exchange import (
 from testboost.explore.fuzz import fuzz_body
 from testboost.explore.identity import ADMIN, AuthRecipe, Identity, make_identities
 from testboost.explore.learning import learn_inputs
+from testboost.explore.reach import Reach, compute_reach
 from testboost.explore.seeding import Seed, create_schema, enum_values, more_rows, seed_rows
 from testboost.explore.values import protected_columns, secret_columns
 from testboost.inventory import Handler, Route
@@ -52,6 +53,8 @@ from testboost.sandbox import Sandbox, user_frame_location
 BODY_LIMIT = 4000
 _SECRET_SETTINGS = ("SECRET_KEY", "JWT_SECRET_KEY", "SECURITY_PASSWORD_SALT", "API_KEY")
 
+
+_NO_TABLES = "the app made no tables in the sandbox database: no users made, no login tried"
 
 FUZZ_CASE = Case("fuzz", "a fuzzed body, shrunk to the smallest that fails")
 TIMING_CASE = Case("timing", "the valid request again, timed")
@@ -84,6 +87,7 @@ class ProbeResult:
     inputs: dict[tuple[str, str], InputSpec] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     requests: int = 0
+    reach: Reach | None = None
 
 
 def route_inputs(routes: tuple[Route, ...]) -> dict[tuple[str, str], InputSpec]:
@@ -138,7 +142,7 @@ def explore(
             users, recipe, user_table = (
                 make_identities(app, routes, inputs, database, enums, auth)
                 if database.tables
-                else ({}, AuthRecipe(None, None, "none"), None)
+                else ({}, AuthRecipe(None, None, "none", attempts=(_NO_TABLES,)), None)
             )
             owner_columns = {
                 fk.table: fk.column
@@ -192,6 +196,16 @@ def explore(
             notes.extend(host_notes(exchanges))
         finally:
             database.close()
+    reach = compute_reach(
+        routes,
+        exchanges,
+        identities=tuple(users),
+        login_rules=tuple({*recipe.login_routes, *((recipe.login,) if recipe.login else ())}),
+        attempts=recipe.attempts,
+        login=recipe.way.describe() if recipe.way is not None else "none",
+        recipe=recipe.suggestion,
+        checked=dict(recipe.checks),
+    )
     return ProbeResult(
         exchanges,
         facts,
@@ -201,6 +215,7 @@ def explore(
         inputs=inputs,
         notes=tuple(notes),
         requests=requests,
+        reach=reach,
     )
 
 

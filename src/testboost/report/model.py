@@ -13,6 +13,7 @@ from typing import Any
 
 from testboost.checks import Finding
 from testboost.explore.exchange import Exchange
+from testboost.explore.reach import Reach, reach_document
 from testboost.inventory import Route
 from testboost.report.reproducer import curl, pytest_function
 
@@ -42,6 +43,7 @@ class Report:
     requests: int
     audit: dict[str, Any] | None = None
     notes: tuple[str, ...] = field(default=())
+    reach: Reach | None = None
 
 
 def build_report(
@@ -54,6 +56,7 @@ def build_report(
     seconds: float,
     requests: int | None = None,
     notes: Sequence[str] = (),
+    reach: Reach | None = None,
 ) -> Report:
     """Assemble the report: per-route request counts and statuses, findings as given."""
     stats = []
@@ -79,6 +82,7 @@ def build_report(
         seconds=seconds,
         requests=len(exchanges) if requests is None else requests,
         notes=tuple(notes),
+        reach=reach,
     )
 
 
@@ -133,6 +137,7 @@ def report_document(report: Report) -> dict[str, Any]:
         "findings": [finding_document(f) for f in report.findings],
         "audit": report.audit,
         "notes": list(report.notes),
+        "reach": reach_document(report.reach) if report.reach is not None else None,
         "stats": {
             "routes": len(report.routes),
             "requests": report.requests,

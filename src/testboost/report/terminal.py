@@ -10,6 +10,7 @@ from rich.markup import escape
 from testboost.checks import SEVERITIES
 from testboost.report.console import is_plain
 from testboost.report.model import Report
+from testboost.report.reach import render_reach
 from testboost.report.reproducer import curl
 
 _STYLES = {
@@ -42,6 +43,8 @@ def render_report(console: Console, report: Report, *, verbose: bool = False) ->
                 console.print(f"    at {escape(finding.location)}", highlight=False)
             console.print(f"    {escape(curl(finding.request))}", highlight=False, soft_wrap=True)
         console.print()
+    # what the probe could not reach comes before the summary, which stays the last line
+    render_reach(console, report.reach)
     counts = Counter(f.severity for f in report.findings)
     summary = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s]) or "no findings"
     pairs = sum(len(r.methods) for r in report.routes)

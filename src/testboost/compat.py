@@ -1,0 +1,193 @@
+"""The one place where the versions of the app's libraries differ for testboost.
+
+testboost is installed into the app's own environment and must run on the versions the app pins:
+Flask 1.1.4 (Werkzeug 1.0, Jinja2 2.11, click 7.1) to 3.1, SQLAlchemy 1.3 to 2.x and
+Flask-SQLAlchemy 2.5 to 3.1. Every API that is missing or behaves differently on one of them is
+reached through a function here, chosen by the installed version, so that the rest of the code
+is written once against one interface.
+
+    >>> compat.version("sqlalchemy") >= (1, 4)
+    True
+    >>> compat.url_text(engine.url)
+    'sqlite:////tmp/tb-x/app.db'
+
+SQLAlchemy and Flask-SQLAlchemy are optional: the functions that need them import them when
+called, and only with an app that uses them.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import re
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = [
+    "autoincrement_column",
+    "configured_mappers",
+    "declarative_registry",
+    "path_option_type",
+    "sqlalchemy_engines",
+    "url_text",
+    "version",
+]
+
+
+@functools.cache
+def version(distribution: str) -> tuple[int, ...]:
+    """The installed version of ``distribution`` as numbers (``(1, 3, 24)``); ``()`` if absent.
+
+    >>> version("flask")
+    (3, 1, 0)
+    """
+    try:
+        text = metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return ()
+    numbers: list[int] = []
+    for part in text.split("."):
+        match = re.match(r"\d+", part)
+        if match is None:
+            break
+        numbers.append(int(match.group()))
+    return tuple(numbers)
+
+
+# --- click ------------------------------------------------------------------------------------
+
+
+class _PathAsPath(click.Path):
+    """click 7's ``Path`` converts to ``str`` only (``path_type=Path`` gives bytes there)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return Path(os.fsdecode(super().convert(value, param, ctx)))
+
+
+def path_option_type(*, file_okay: bool = True, dir_okay: bool = True) -> click.Path:
+    """A ``click.Path`` parameter type whose value arrives as a :class:`pathlib.Path`.
+
+    >>> click.option("--out", type=path_option_type(file_okay=False))
+    """
+    if version("click") >= (8,):
+        return click.Path(file_okay=file_okay, dir_okay=dir_okay, path_type=Path)
+    return _PathAsPath(file_okay=file_okay, dir_okay=dir_okay)
+
+
+# --- SQLAlchemy -------------------------------------------------------------------------------
+
+
+def url_text(url: Any) -> str:
+    """A database URL (a string or SQLAlchemy's ``URL``) as a string, password included."""
+    if isinstance(url, str):
+        return url
+    if version("sqlalchemy") >= (1, 4):
+        return str(url.render_as_string(hide_password=False))
+    return str(url.__to_string__(hide_password=False))
+
+
+def autoincrement_column(table: Any) -> Any:
+    """The column of ``table`` that the database numbers itself, or None.
+
+    Public as ``Table.autoincrement_column`` from SQLAlchemy 2.0; private before.
+    """
+    if version("sqlalchemy") >= (2,):
+        return table.autoincrement_column
+    return table._autoincrement_column
+
+
+def declarative_registry(value: object) -> object | None:
+    """The mapper registry ``value`` belongs to, if it is one or a declarative class.
+
+    SQLAlchemy 1.4+ has ``registry`` objects (``Base.registry``); 1.3 has none, and there the
+    declarative base class that holds ``_decl_class_registry`` stands for it.
+    """
+    if version("sqlalchemy") >= (1, 4):
+        from sqlalchemy.orm import registry
+
+        if isinstance(value, registry):
+            return value
+        if isinstance(value, type):
+            found = inspect.getattr_static(value, "registry", None)  # no descriptor runs
+            return found if isinstance(found, registry) else None
+        return None
+    if not isinstance(value, type):
+        return None
+    return next((c for c in value.__mro__ if "_decl_class_registry" in vars(c)), None)
+
+
+def configured_mappers(registries: Iterable[object]) -> list[Any]:
+    """Every mapper of the given registries (from :func:`declarative_registry`), configured."""
+    registries = list(registries)
+    if not registries:
+        return []
+    if version("sqlalchemy") >= (1, 4):
+        for reg in registries:
+            reg.configure(cascade=True)  # type: ignore[attr-defined]
+        return list({id(m): m for reg in registries for m in reg.mappers}.values())  # type: ignore[attr-defined]
+    from sqlalchemy.orm import configure_mappers, mapperlib
+
+    configure_mappers()
+    every: Iterable[Any] = getattr(mapperlib, "_mapper_registry")  # noqa: B009  (1.3 only)
+    bases = tuple(r for r in registries if isinstance(r, type))
+    return [m for m in list(every) if issubclass(m.class_, bases)]
+
+
+# --- Flask-SQLAlchemy -------------------------------------------------------------------------
+
+
+def sqlalchemy_engines(app: Any) -> list[Any]:
+    """The engines Flask-SQLAlchemy made for ``app`` (default and binds); needs an app context.
+
+    Flask-SQLAlchemy 3 keeps them in ``db.engines``; 2.x builds them in ``db.get_engine(app,
+    bind)`` and stores a state object (with ``.db``) in ``app.extensions``.
+    """
+    extension = app.extensions.get("sqlalchemy")
+    if extension is None:
+        return []
+    if version("flask-sqlalchemy") >= (3,):
+        return list(extension.engines.values())
+    db = extension.db
+    binds = app.config.get("SQLALCHEMY_BINDS") or {}
+    return [db.get_engine(app, bind) for bind in [None, *binds]]
+
+
+def sqlalchemy_extension(app: Any) -> Any:
+    """The ``SQLAlchemy`` object (``db``) registered on ``app``, or None.
+
+    Flask-SQLAlchemy 3 stores ``db`` itself in ``app.extensions["sqlalchemy"]``; 2.x a state
+    object whose ``.db`` it is.
+    """
+    extension = app.extensions.get("sqlalchemy")
+    return getattr(extension, "db", extension)
+
+
+# --- Werkzeug ---------------------------------------------------------------------------------
+
+
+def client_cookies(client: Any) -> list[Any]:
+    """A copy of the cookies a test client holds, to give back with :func:`set_client_cookies`.
+
+    Werkzeug 2.3+ keeps them in ``client._cookies`` (a dict); before, in ``client.cookie_jar``
+    (an :class:`http.cookiejar.CookieJar`, None when the client was made without cookies).
+    """
+    if version("werkzeug") >= (2, 3):
+        return list((client._cookies or {}).items())
+    return list(client.cookie_jar or ())
+
+
+def set_client_cookies(client: Any, cookies: Iterable[Any]) -> None:
+    """Make ``client`` hold exactly ``cookies`` (from :func:`client_cookies`; ``()`` clears)."""
+    if version("werkzeug") >= (2, 3):
+        client._cookies = dict(cookies)
+        return
+    jar = client.cookie_jar
+    if jar is not None:
+        jar.clear()
+        for cookie in cookies:
+            jar.set_cookie(cookie)

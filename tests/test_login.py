@@ -1,0 +1,144 @@
+"""Logging in the way each app's users do, and the reach block that says how far the probe got.
+
+Each app under tests/apps/auth/ logs in one way; ``create_app(refuse=True)`` makes it refuse
+every login, and then the reach must say which guarded pairs were not reached and why.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from testboost.cli import main
+from testboost.explore.reach import is_denied
+from testboost.explore.runner import ProbeResult, explore
+from testboost.inventory import build_inventory
+from testboost.sandbox import Sandbox
+from testboost.target import load_app
+
+APPS = Path(__file__).parent / "apps"
+
+#: app module -> (credential, how the login line describes it)
+WAYS = {
+    "token_scheme": ("bearer", "token data.session.token as Authorization: Token"),
+    "basic_token": ("bearer", "POST /api/tokens with HTTP Basic (email), token access_token"),
+    "form_csrf": ("cookie", "(csrf_token from the page), session cookie"),
+    "api_key": ("api-key", "API key in api_key, sent as X-API-Key"),
+    "basic": ("basic", "HTTP Basic on every request (email)"),
+}
+
+
+def probe(spec: str, monkeypatch: pytest.MonkeyPatch) -> ProbeResult:
+    monkeypatch.chdir(APPS)
+    with Sandbox() as sandbox:
+        app = load_app(spec, sandbox)
+        routes = build_inventory(app)
+        return explore(app, spec, routes, sandbox, timeout=2, fuzz_examples=0)
+
+
+@pytest.mark.parametrize("module", sorted(WAYS))
+def test_each_way_logs_in_and_reaches_every_guarded_pair(
+    module: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = probe(f"auth.{module}:create_app()", monkeypatch)
+    credential, described = WAYS[module]
+    assert result.recipe.credential == credential
+    assert any(described in a and "logged in" in a for a in result.recipe.attempts)
+    reach = result.reach
+    assert reach is not None and reach.guarded
+    assert reach.unreached == ()
+    assert set(reach.guarded) <= set(reach.reached["A"]) | set(reach.reached.get("admin", ()))
+    assert not set(reach.guarded) & set(reach.reached["anonymous"])
+
+
+@pytest.mark.parametrize("module", sorted(WAYS))
+def test_a_refused_login_is_named_with_what_was_tried(
+    module: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = probe(f"auth.{module}:create_app(refuse=True)", monkeypatch)
+    assert result.recipe.credential == "none"
+    reach = result.reach
+    assert reach is not None
+    assert reach.login == "none"
+    assert reach.unreached == reach.guarded != ()
+    assert reach.attempts and all(": logged in (" not in a for a in reach.attempts)
+    assert reach.recipe.startswith("[tool.testboost.auth]")
+
+
+def test_form_login_sends_the_csrf_token_of_the_page_and_gives_the_admin_its_pages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result = probe("auth.form_csrf:create_app()", monkeypatch)
+    reach = result.reach
+    assert reach is not None
+    assert ("GET", "/admin/users") in reach.reached["admin"]
+    assert ("GET", "/admin/users") not in reach.reached["A"]
+    assert result.recipe.checks["admin"] == "/admin/users"
+
+
+def test_a_login_redirect_is_a_denial() -> None:
+    assert is_denied(302, "/login?next=%2Fbooks")
+    assert is_denied(302, "http://localhost/auth/signin")
+    assert is_denied(401, None)
+    assert not is_denied(302, "/books")
+    assert not is_denied(404, None)
+
+
+def test_scan_prints_the_reach_block_and_writes_it_to_json_and_html(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(APPS)
+    report, page = tmp_path / "r.json", tmp_path / "r.html"
+    run = CliRunner().invoke(
+        main,
+        [
+            "scan",
+            "--app",
+            "auth.basic_token:create_app(refuse=True)",
+            "--json",
+            str(report),
+            "--html",
+            str(page),
+        ],
+    )
+    assert run.exit_code == 0, run.output
+    assert "3 of 3 guarded pairs were never reached with credentials" in run.output
+    assert "  GET /api/me" in run.output
+    assert "A: POST /api/tokens with HTTP Basic (username): answered 401" in run.output
+    assert 'login = "/api/tokens"' in run.output and "basic = true" in run.output
+    assert run.output.splitlines()[-1].startswith("0 findings")
+    reach = json.loads(report.read_text())["reach"]
+    assert reach["login"] == "none"
+    assert reach["guarded"] == 3 and reach["guarded_reached"] == 0
+    assert {"method": "GET", "rule": "/api/me"} in reach["unreached"]
+    assert set(reach["identities"]) == {"anonymous", "A", "B"}
+    assert reach["recipe"].startswith("[tool.testboost.auth]")
+    html = page.read_text()
+    assert "<h2>Reach</h2>" in html and "GET /api/me" in html
+
+
+def test_scan_of_an_app_it_logs_into_has_no_reach_block(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(APPS)
+    run = CliRunner().invoke(main, ["scan", "--app", "auth.basic_token:create_app()"])
+    assert run.exit_code == 0, run.output
+    assert "3/3 guarded pairs reached with credentials" in run.output
+    assert "never reached" not in run.output
+
+
+def test_users_made_directly_get_the_rows_their_foreign_keys_need(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result = probe("auth.group_forum:create_app()", monkeypatch)
+    users = result.facts.seed_rows["users"]
+    groups = result.facts.seed_rows["groups"]
+    assert all(row["primary_group_id"] in {k[0] for k in groups} for row in users.values())
+    linked = {row["user_id"] for row in result.facts.seed_rows["user_roles"].values()}
+    assert {result.facts.users["A"], result.facts.users["B"]} <= linked
+    crashes = [e for e in result.exchanges if e.status >= 500 and e.rule == "/permissions"]
+    assert crashes == []
+    assert result.reach is not None and result.reach.unreached == ()
