@@ -73,3 +73,52 @@ def test_scan_generate_and_the_suite_work_and_leave_the_project_alone(
     assert suite.returncode == 0, suite.stdout[-3000:]
     assert " passed" in suite.stdout.splitlines()[-1]
     assert tree(project) == before
+
+
+def test_a_schema_testboost_cannot_make_is_one_note_not_findings(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "home").mkdir()
+    shutil.copy(APPS / "schema_cmd_app.py", project)
+    report = tmp_path / "report.json"
+    scan = run_testboost(
+        project, "scan", "--app", "schema_cmd_app:create_app()", "--json", str(report)
+    )
+    assert scan.returncode == 0, scan.stderr
+    document = json.loads(report.read_text())
+    assert document["findings"] == []
+    (note,) = [n for n in document["notes"] if n.startswith("testboost could not set the app up")]
+    assert "2 method-route pairs failed with no such table: bookmark" in note
+    assert '[tool.testboost] setup = ["flask init-db"]' in note
+
+
+def test_setup_states_the_schema_command_for_scan_and_the_generated_suite(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "home").mkdir()
+    shutil.copy(APPS / "schema_cmd_app.py", project)
+    (project / "pyproject.toml").write_text(
+        '[tool.testboost]\nsetup = ["flask bootstrap-bookmarks"]\n'
+    )
+    before = tree(project)
+    report = tmp_path / "report.json"
+    spec = "schema_cmd_app:create_app()"
+    scan = run_testboost(project, "scan", "--app", spec, "--json", str(report))
+    assert scan.returncode == 0, scan.stderr
+    document = json.loads(report.read_text())
+    assert not [n for n in document["notes"] if "could not set the app up" in n]
+    statuses = {r["rule"]: r["statuses"] for r in document["routes"]}
+    assert "200" in statuses["/bookmarks/<int:bookmark_id>"]
+    generate = run_testboost(project, "generate", "--app", spec, "--out", str(tmp_path / "g"))
+    assert generate.returncode == 0, generate.stderr
+    assert "bootstrap-bookmarks" in (tmp_path / "g" / "conftest.py").read_text()
+    suite = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "g")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert suite.returncode == 0, suite.stdout[-3000:]
+    assert tree(project) == before

@@ -68,7 +68,15 @@ def _app_options(function: F) -> F:
 
 
 def _probe_options(function: F) -> F:
-    """--seed, --budget and --timeout of the commands that probe the app (scan, generate)."""
+    """--seed, --budget, --timeout and --setup of the commands that probe the app."""
+    function = click.option(
+        "--setup",
+        multiple=True,
+        metavar="COMMAND",
+        help="A command that makes the app's schema, run in the sandbox before probing, e.g. "
+        "--setup 'flask init-db' (repeatable; default: [tool.testboost] setup, else testboost "
+        "uses what the factory built, the app's migrations, create_all or its init-db command).",
+    )(function)
     function = click.option(
         "--timeout",
         type=click.FloatRange(min=0.1),
@@ -264,6 +272,7 @@ def scan(
     seed: int,
     budget: float,
     timeout: float,
+    setup: tuple[str, ...],
     fail_on: str,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -290,7 +299,7 @@ def scan(
         from testboost.report.terminal import render_report
 
         spec = _spec(app_spec)
-        report, _, _ = _diagnose(spec, allow_db, seed, budget, timeout, select, ignore)
+        report, _, _ = _diagnose(spec, allow_db, seed, budget, timeout, select, ignore, setup)
         render_report(make_console(), report)
         if json_path is not None:
             write_json_atomic(json_path, report_document(report))
@@ -321,6 +330,7 @@ def _diagnose(
     timeout: float,
     select: tuple[str, ...] = (),
     ignore: tuple[str, ...] = (),
+    setup: tuple[str, ...] = (),
 ) -> tuple[Report, ProbeResult, tuple[Route, ...]]:
     """Load, inventory, explore and check one app: the diagnosis ``scan`` and ``demo`` print."""
     from testboost.checks import load_checks, run_checks
@@ -336,7 +346,9 @@ def _diagnose(
         with stage("inventory"):
             inventory = build_inventory(app)
         with stage("explore"):
-            result = _explore_with_progress(app, spec, inventory, sandbox, seed, budget, timeout)
+            result = _explore_with_progress(
+                app, spec, inventory, sandbox, seed, budget, timeout, setup
+            )
     with stage("checks"):
         findings = run_checks(result.exchanges, result.facts, select=select or None, ignore=ignore)
     report = build_report(
@@ -361,10 +373,11 @@ def _explore_with_progress(
     seed: int,
     budget: float,
     timeout: float,
+    setup: tuple[str, ...] = (),
 ) -> ProbeResult:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from testboost.config import load_auth_config
+    from testboost.config import load_auth_config, load_setup
     from testboost.explore.runner import explore
 
     err = make_console(sys.stderr)
@@ -393,6 +406,7 @@ def _explore_with_progress(
             timeout=timeout,
             auth=load_auth_config(),
             on_route=on_route,
+            setup=setup or load_setup(),
         )
 
 
@@ -625,6 +639,7 @@ def generate(
     seed: int,
     budget: float,
     timeout: float,
+    setup: tuple[str, ...],
     force: bool,
 ) -> None:
     """Write a pytest suite for the app: fixtures, per-route tests, flows, query budgets.
@@ -641,7 +656,7 @@ def generate(
 
     def action() -> int:
         _write_suite(
-            make_console(), _spec(app_spec), allow_db, out_dir, seed, budget, timeout, force
+            make_console(), _spec(app_spec), allow_db, out_dir, seed, budget, timeout, force, setup
         )
         return 0
 
@@ -657,6 +672,7 @@ def _write_suite(
     budget: float,
     timeout: float,
     force: bool,
+    setup: tuple[str, ...] = (),
 ) -> None:
     """Probe the app, generate its suite into ``out_dir`` and say what was written."""
     from testboost.checks import run_checks
@@ -666,7 +682,7 @@ def _write_suite(
     check_directory(out_dir, force=force)
     with _loaded(spec, allow_db) as (app, sandbox):
         inventory = build_inventory(app)
-        result = _explore_with_progress(app, spec, inventory, sandbox, seed, budget, timeout)
+        result = _explore_with_progress(app, spec, inventory, sandbox, seed, budget, timeout, setup)
         findings = run_checks(result.exchanges, result.facts)
         suite = generate_suite(
             app,

@@ -17,6 +17,11 @@ A token route behind HTTP Basic (``POST /api/tokens``) is ``login = "/api/tokens
 its hidden fields (the CSRF token, a nonce) with the body.
 
 ``{email}``, ``{username}``, ``{password}`` and ``{name}`` are filled with each probe user's values.
+
+Where testboost cannot make the app's schema by itself, the commands that make it::
+
+    [tool.testboost]
+    setup = ["flask init-db", "flask seed-roles"]   # run in the sandbox, in this order
 """
 
 from __future__ import annotations
@@ -99,3 +104,16 @@ def load_auth_config(directory: Path | None = None) -> AuthConfig | None:
         if not isinstance(value, expected[key]):
             raise UsageError(f"{where}: {key} must be a {expected[key].__name__}.")
     return AuthConfig(**table)
+
+
+def load_setup(directory: Path | None = None) -> tuple[str, ...]:
+    """``[tool.testboost] setup``: the commands that make the app's schema (none when absent)."""
+    value = read_pyproject(directory or Path.cwd()).get("setup", [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise UsageError(
+            "[tool.testboost] setup in pyproject.toml must be a list of commands, e.g. "
+            'setup = ["flask init-db"].'
+        )
+    return tuple(value)

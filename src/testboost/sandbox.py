@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import errno
+import importlib
 import ipaddress
 import os
 import re
@@ -34,6 +35,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from testboost.compat import url_text
 from testboost.errors import UsageError
 from testboost.hostguard import HostAttempt, HostGuard
 
@@ -176,6 +178,8 @@ class Sandbox:
         self.network_attempts: list[NetworkAttempt] = []
         #: Called with each SQL statement a raw ``sqlite3`` connection of the app runs.
         self.statement_listeners: list[Callable[[str], None]] = []
+        #: SQLAlchemy engines the app created (pointed into the sandbox), for its schema.
+        self.engines: list[Any] = []
         #: Paths the app changed while loading that could not be put back (normally none).
         self.unrestored: list[str] = []
         self._saved_environment: str | None = None
@@ -393,6 +397,7 @@ class Sandbox:
         with (
             _patched_network(self),
             _patched_sqlite(self),
+            _patched_create_engine(self),
             _temporary_files_in(self.directory),
             self.host.loading(),
         ):
@@ -404,6 +409,7 @@ class Sandbox:
         with (
             _patched_network(self),
             _patched_sqlite(self),
+            _patched_create_engine(self),
             _temporary_files_in(self.directory),
             self.host.driving(),
         ):
@@ -493,6 +499,31 @@ def _patched_sqlite(sandbox: Sandbox) -> Iterator[None]:
         yield
     finally:
         sqlite3.connect = real_connect  # type: ignore[assignment]
+
+
+@contextmanager
+def _patched_create_engine(sandbox: Sandbox) -> Iterator[None]:
+    """Point engines the app builds with ``sqlalchemy.create_engine`` into the sandbox."""
+    try:
+        module: Any = importlib.import_module("sqlalchemy")
+    except ImportError:
+        yield
+        return
+    real: Callable[..., Any] = module.create_engine
+
+    def create_engine(url: Any, *args: Any, **kwargs: Any) -> Any:
+        text = url_text(url)
+        if not sandbox.owns(text):
+            text = sandbox.database_url(text, setting="create_engine()")
+        engine = real(text, *args, **kwargs)
+        sandbox.engines.append(engine)
+        return engine
+
+    module.create_engine = create_engine
+    try:
+        yield
+    finally:
+        module.create_engine = real
 
 
 _HYPOTHESIS_HOME = "HYPOTHESIS_STORAGE_DIRECTORY"

@@ -11,7 +11,6 @@ code (:class:`flask.cli.ScriptInfo`). Without ``--app``, ``[tool.testboost] app`
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import traceback
@@ -23,7 +22,6 @@ from typing import Any
 from flask import Flask
 from flask.cli import NoAppException, ScriptInfo
 
-from testboost.compat import url_text
 from testboost.config import read_pyproject as read_pyproject  # re-exported
 from testboost.errors import UsageError
 from testboost.sandbox import Sandbox, environment, no_bytecode
@@ -58,7 +56,6 @@ def load_app(spec: str, sandbox: Sandbox) -> Flask:
             stack.enter_context(no_bytecode())
             stack.enter_context(environment(sandbox.environment()))
             stack.enter_context(_sandboxed_flask_sqlalchemy(sandbox))
-            stack.enter_context(_sandboxed_create_engine(sandbox))
             stack.enter_context(sandbox.loading())
             app = ScriptInfo(app_import_path=spec, set_debug_flag=False).load_app()
     except UsageError:
@@ -120,26 +117,3 @@ def _sandboxed_flask_sqlalchemy(sandbox: Sandbox) -> Iterator[None]:
         yield
     finally:
         SQLAlchemy.init_app = real_init_app  # type: ignore[method-assign]
-
-
-@contextmanager
-def _sandboxed_create_engine(sandbox: Sandbox) -> Iterator[None]:
-    """Point engines an app builds at import time with ``sqlalchemy.create_engine`` into the sandbox."""
-    try:
-        module: Any = importlib.import_module("sqlalchemy")
-    except ImportError:
-        yield
-        return
-    real: Callable[..., Any] = module.create_engine
-
-    def create_engine(url: Any, *args: Any, **kwargs: Any) -> Any:
-        text = url_text(url)
-        if not sandbox.owns(text):
-            text = sandbox.database_url(text, setting="create_engine()")
-        return real(text, *args, **kwargs)
-
-    module.create_engine = create_engine
-    try:
-        yield
-    finally:
-        module.create_engine = real

@@ -229,6 +229,9 @@ def _app_registries(app: Flask) -> list[object]:
     return registries
 
 
+_LIBRARIES = {"flask", "flask_restx", "flask_smorest", "werkzeug"}
+
+
 def _app_modules(app: Flask) -> Iterator[types.ModuleType]:
     """Loaded modules of the app's own packages: its import name's and its views'."""
     packages = {app.import_name.partition(".")[0]}
@@ -374,3 +377,35 @@ def _is_model(name: str, names: dict[str, object], by_name: dict[str, list[Model
     if obj is None:  # imported inside the function, or a module attribute: trust the name
         return True
     return isinstance(obj, type) and any(obj.__module__ == m.module for m in candidates)
+
+
+def app_metadatas(app: Flask) -> list[sa.MetaData]:
+    """Every SQLAlchemy ``MetaData`` behind the app's models (Flask-SQLAlchemy's and others)."""
+    found: list[sa.MetaData] = []
+    try:
+        registries = _app_registries(app)
+    except ImportError:  # no SQLAlchemy
+        return found
+    packages = _app_packages(app)
+    for reg in registries:  # a registry (1.4+) or a declarative base (1.3): both have .metadata
+        metadata = getattr(reg, "metadata", None)
+        if metadata is None or any(metadata is m for m in found):
+            continue
+        classes = [m.class_ for m in getattr(reg, "mappers", ())]
+        modules = {getattr(c, "__module__", "") for c in classes} or {
+            getattr(reg, "__module__", "")
+        }
+        # a sibling app of the same top-level package (examples.a and examples.b) is not this one
+        if any(name == p or name.startswith(p + ".") for name in modules for p in packages):
+            found.append(metadata)
+    return found
+
+
+def _app_packages(app: Flask) -> set[str]:
+    """The full package names the app's own code lives in (its import name, its views')."""
+    packages = {app.import_name}
+    for view in app.view_functions.values():
+        module = getattr(inspect.unwrap(view), "__module__", None)
+        if isinstance(module, str) and module.partition(".")[0] not in _LIBRARIES:
+            packages.add(module.rpartition(".")[0] or module)
+    return {p for p in packages if p}

@@ -8,6 +8,7 @@ sandbox database, and the network it tried to reach.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,6 +76,11 @@ class Case:
     table: str | None = None
 
 
+_MISSING_SCHEMA = re.compile(
+    r"no such (?:table|column): [\w.\"]+|relation \"?[\w.]+\"? does not exist"
+)
+
+
 @dataclass(frozen=True)
 class RaisedError:
     """An exception a view raised: type, message, and the user's ``file:line`` it came from."""
@@ -84,6 +90,18 @@ class RaisedError:
     location: str | None
     traceback: str
     module: str = ""
+
+    @property
+    def missing_schema(self) -> str | None:
+        """The table or column the database lacked (``no such table: user``), if that was it.
+
+        In the sandbox that means testboost did not make the schema the way the app does: a
+        fact about the setup, not a defect of the app.
+        """
+        if not self.is_database_error:
+            return None
+        match = _MISSING_SCHEMA.search(self.message)
+        return match.group(0) if match else None
 
     @property
     def is_database_error(self) -> bool:

@@ -45,7 +45,8 @@ from testboost.explore.fuzz import fuzz_body
 from testboost.explore.identity import ADMIN, AuthRecipe, Identity, make_identities
 from testboost.explore.learning import learn_inputs
 from testboost.explore.reach import Reach, compute_reach
-from testboost.explore.seeding import Seed, create_schema, enum_values, more_rows, seed_rows
+from testboost.explore.schema import SchemaSetup, create_schema
+from testboost.explore.seeding import Seed, enum_values, more_rows, seed_rows
 from testboost.explore.values import protected_columns, secret_columns
 from testboost.inventory import Handler, Route
 from testboost.sandbox import Sandbox, user_frame_location
@@ -88,6 +89,8 @@ class ProbeResult:
     notes: tuple[str, ...] = ()
     requests: int = 0
     reach: Reach | None = None
+    #: How the schema was made, step by step, for the generated conftest to repeat.
+    schema_steps: tuple[str, ...] = ()
 
 
 def route_inputs(routes: tuple[Route, ...]) -> dict[tuple[str, str], InputSpec]:
@@ -124,18 +127,22 @@ def explore(
     fuzz_examples: int = 30,
     auth: AuthConfig | None = None,
     on_route: Callable[[Route], None] | None = None,
+    setup: Sequence[str] = (),
 ) -> ProbeResult:
     """Seed, log in, and send every planned request to every route of ``app``.
 
     Routes are driven in inventory order until ``budget`` seconds have passed; the routes left
-    are named in the result's notes.
+    are named in the result's notes. ``setup`` are the project's own commands that make the
+    schema (``[tool.testboost] setup``); without them it is made by evidence (see
+    :mod:`testboost.explore.schema`).
     """
     started = time.perf_counter()
     notes: list[str] = []
     fuzzing = Fuzzing(seed=seed, examples=fuzz_examples)
     inputs = route_inputs(routes)
     with sandbox.active(), _captured_logging() as logged:
-        schema = create_schema(app)
+        schema: SchemaSetup = create_schema(app, sandbox.directory, setup, sandbox.engines)
+        notes.extend(schema.notes)
         database = SandboxDatabase.discover(sandbox.directory)
         try:
             enums = enum_values(app)
@@ -194,6 +201,7 @@ def explore(
                         )
             requests = recorder.sent
             notes.extend(host_notes(exchanges))
+            notes.extend(setup_notes(exchanges, schema))
         finally:
             database.close()
     reach = compute_reach(
@@ -210,12 +218,13 @@ def explore(
         exchanges,
         facts,
         recipe,
-        schema,
+        schema.recipe,
         time.perf_counter() - started,
         inputs=inputs,
         notes=tuple(notes),
         requests=requests,
         reach=reach,
+        schema_steps=schema.steps,
     )
 
 
@@ -512,6 +521,25 @@ def host_notes(exchanges: Sequence[Exchange]) -> list[str]:
         + ": refused, testboost never touches your files or runs commands; the route was "
         "probed without it"
         for (action, target, location), exchange in seen.items()
+    ]
+
+
+def setup_notes(exchanges: Sequence[Exchange], schema: SchemaSetup) -> list[str]:
+    """One note when requests failed on tables or columns the sandbox lacks, with the fix."""
+    missing: dict[str, set[tuple[str, str]]] = {}
+    for exchange in exchanges:
+        what = exchange.error.missing_schema if exchange.error is not None else None
+        if what is not None:
+            missing.setdefault(what, set()).add((exchange.method, exchange.rule))
+    if not missing:
+        return []
+    pairs = {pair for found in missing.values() for pair in found}
+    causes = ", ".join(sorted(missing)[:3]) + (", ..." if len(missing) > 3 else "")
+    return [
+        f"testboost could not set the app up: {len(pairs)} method-route pairs failed with "
+        f"{causes} (schema made by: {schema.recipe}); these failures are not reported as "
+        "findings. Tell testboost how the schema is made: [tool.testboost] setup = "
+        '["flask init-db"] in pyproject.toml, or --setup "flask init-db"'
     ]
 
 

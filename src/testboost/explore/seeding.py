@@ -18,16 +18,6 @@ from testboost.analysis.models import find_models
 from testboost.explore.database import ColumnInfo, SandboxDatabase, TableInfo
 from testboost.explore.values import valid_value
 
-_INIT_COMMANDS = (
-    "init-db",
-    "init_db",
-    "initdb",
-    "create-db",
-    "create_db",
-    "createdb",
-    "create-tables",
-)
-
 
 @dataclass
 class Seed:
@@ -40,24 +30,6 @@ class Seed:
         """A fresh number for unique values."""
         self.counter += 1
         return self.counter
-
-
-def create_schema(app: Flask) -> str:
-    """Create the app's tables in the sandbox database; say how it was done."""
-    with app.app_context():
-        extension = app.extensions.get("sqlalchemy")
-        if extension is not None and hasattr(extension, "create_all"):
-            extension.create_all()
-            return "Flask-SQLAlchemy create_all()"
-    commands = getattr(app.cli, "commands", {})
-    for name in _INIT_COMMANDS:
-        if name in commands:
-            # FlaskGroup pushes an app context for every command; app.cli alone does not
-            with app.app_context():
-                result = app.test_cli_runner().invoke(args=[name])
-            if result.exit_code == 0:
-                return f"flask {name}"
-    return "none (the app creates its own tables)"
 
 
 def enum_values(app: Flask) -> dict[tuple[str, str], tuple[str, ...]]:

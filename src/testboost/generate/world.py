@@ -30,6 +30,7 @@ from testboost.inventory import Route
 
 #: How the conftest makes the tables: ``create_all`` (Flask-SQLAlchemy), a CLI command, or nothing.
 SCHEMA_CREATE_ALL = "create_all"
+SCHEMA_MIGRATIONS = "migrations"
 #: Password hashes are written with a cheap method: the suite logs in twice per session.
 PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
@@ -59,8 +60,9 @@ class SuiteUser:
 class World:
     """Everything the generated ``conftest.py`` needs to rebuild the probe's starting state.
 
-    ``schema`` is :data:`SCHEMA_CREATE_ALL`, the name of the app's CLI command that creates the
-    tables (``init-db``), or ``""`` when the app makes its tables itself. ``credential`` is the
+    ``schema`` are the steps that made the probe's tables, to be repeated in that order:
+    :data:`SCHEMA_CREATE_ALL`, :data:`SCHEMA_MIGRATIONS` or a CLI command line of the app's
+    (``init-db``); none when the app makes its tables itself (in its factory). ``credential`` is the
     probe's :attr:`AuthRecipe.credential`. ``user_rows`` are written into ``user_table`` directly
     when users are not signed up through ``register_rule``; ``seed_rows`` are the other tables'
     rows, parents first. ``sql`` says how statements are counted: ``sqlalchemy`` engine events,
@@ -69,7 +71,7 @@ class World:
 
     spec: str
     root: str
-    schema: str
+    schema: tuple[str, ...]
     credential: str
     register_rule: str | None
     register_form: bool
@@ -160,7 +162,7 @@ def build_world(
     return World(
         spec=spec,
         root=root,
-        schema=_schema(result.schema),
+        schema=result.schema_steps,
         credential="cookie"
         if credential == "configured-cookie"
         else "bearer"
@@ -218,14 +220,6 @@ _PRIVILEGE_COLUMNS = (
     "kind",
     "level",
 )
-
-
-def _schema(described: str) -> str:
-    if "create_all" in described:
-        return SCHEMA_CREATE_ALL
-    if described.startswith("flask "):
-        return described.split(" ", 1)[1].strip()
-    return ""
 
 
 def _sql_kind(app: Flask, result: ProbeResult) -> str:
