@@ -139,6 +139,20 @@ def test_client_cookies_can_be_kept_and_put_back() -> None:
     assert client.get("/read").get_data(as_text=True) == "abc"
 
 
+def test_missing_signals_names_blinker_for_flask_before_2_3(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    versions = {"flask": (1, 1, 4), "blinker": ()}
+    monkeypatch.setattr(compat, "version", lambda name: versions[name])
+    assert compat.missing_signals() == (
+        "Flask 1.1.4 needs blinker for its signals, which testboost listens to: pip install blinker"
+    )
+    versions["blinker"] = (1, 9)
+    assert compat.missing_signals() is None
+    versions.update(flask=(3, 1), blinker=())
+    assert compat.missing_signals() is None
+
+
 # -- the install moves none of the app's pins -------------------------------------------------
 
 _OFFLINE_SIGNS = (
