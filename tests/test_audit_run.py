@@ -7,7 +7,15 @@ from pathlib import Path
 
 from testboost.audit.coverage import FileLines, code_lines, coverage_config, view_line_coverage
 from testboost.audit.matrix import Ratio
-from testboost.audit.run import _from_log, _prefix, base_nodeid, plugin_arguments
+from testboost.audit.run import (
+    SuiteRun,
+    TestCounts,
+    _from_log,
+    _prefix,
+    base_nodeid,
+    plugin_arguments,
+    unusable_reason,
+)
 
 
 def test_log_of_a_killed_run_gives_the_finished_tests_and_the_one_running(tmp_path: Path) -> None:
@@ -80,3 +88,29 @@ def test_ratio_compares_exactly() -> None:
     assert Ratio(1, 3).below(Ratio(2, 5))
     assert not Ratio(2, 6).below(Ratio(1, 3))
     assert Ratio(0, 0).percent == 0.0
+
+
+def test_a_run_that_crashed_without_the_plugins_report_is_not_an_audit() -> None:
+    output = (
+        "INTERNALERROR> Traceback (most recent call last):\n"
+        "INTERNALERROR> RuntimeError: Signalling support is unavailable because the blinker "
+        "library is not installed.\n"
+    )
+    run = SuiteRun(
+        tests_dir="tests",
+        command=("pytest",),
+        exit_code=1,
+        tests=(),
+        counts=TestCounts(),
+        collection_errors=(),
+        timed_out=False,
+        timeout=None,
+        stopped_in=None,
+        seconds=1.0,
+        complete=False,
+        output=output,
+    )
+    assert unusable_reason(run) == (
+        "pytest crashed running the suite in tests: RuntimeError: Signalling support is "
+        "unavailable because the blinker library is not installed."
+    )

@@ -7,6 +7,8 @@ every login, and then the reach must say which guarded pairs were not reached an
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -142,3 +144,38 @@ def test_users_made_directly_get_the_rows_their_foreign_keys_need(
     crashes = [e for e in result.exchanges if e.status >= 500 and e.rule == "/permissions"]
     assert crashes == []
     assert result.reach is not None and result.reach.unreached == ()
+
+
+def run_suite(directory: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(directory)],
+        capture_output=True,
+        text=True,
+        cwd=APPS,
+    )
+
+
+@pytest.mark.parametrize("module", ["basic_token", "form_csrf"])
+def test_the_generated_suite_logs_in_the_same_way_and_checks_it(
+    module: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(APPS)
+    out = tmp_path / "suite"
+    run = CliRunner().invoke(
+        main, ["generate", "--app", f"auth.{module}:create_app()", "--out", str(out)]
+    )
+    assert run.exit_code == 0, run.output
+    assert "guarded pairs reached with credentials" in run.output
+    conftest = (out / "conftest.py").read_text()
+    assert "LOGGED_IN_CHECKS = {" in conftest
+    passed = run_suite(out)
+    assert passed.returncode == 0, passed.stdout[-3000:]
+    # a login that no longer logs in fails every logged-in test with a message saying so
+    broken = conftest.replace('f"Bearer {token}"', '"Bearer not-a-token"').replace(
+        "session.cookies[user] = cookies", "session.cookies[user] = {}"
+    )
+    assert broken != conftest
+    (out / "conftest.py").write_text(broken)
+    failed = run_suite(out)
+    assert failed.returncode == 1
+    assert "is not logged in: GET /" in failed.stdout

@@ -49,8 +49,8 @@ def search_products():
     sql = text(
         f"SELECT id, name, sku, price, stock FROM products WHERE name LIKE '%{q}%' ORDER BY name"
     )
-    rows = db.session.execute(sql).mappings().all()
-    return jsonify([dict(row) for row in rows])
+    result = db.session.execute(sql)
+    return jsonify([dict(zip(result.keys(), row, strict=True)) for row in result])
 
 
 @products_bp.route("/<int:product_id>", methods=["GET"])

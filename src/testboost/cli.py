@@ -19,7 +19,7 @@ from flask.cli import ScriptInfo
 from rich.console import Console
 
 from testboost import __version__
-from testboost.compat import path_option_type
+from testboost.compat import missing_signals, path_option_type
 from testboost.errors import InternalError, UsageError, stage
 from testboost.inventory import Route, build_inventory
 from testboost.report.console import is_plain, make_console
@@ -146,7 +146,13 @@ def _spec(app_spec: str | None) -> str:
 
 
 @contextmanager
-def _loaded(spec: str, allow_db: tuple[str, ...]) -> Iterator[tuple[Flask, Sandbox]]:
+def _loaded(
+    spec: str, allow_db: tuple[str, ...], *, signals: bool = True
+) -> Iterator[tuple[Flask, Sandbox]]:
+    """The app built in a sandbox; ``signals``: the command listens to Flask's signals."""
+    problem = missing_signals() if signals else None
+    if problem is not None:
+        raise UsageError(f"{problem}.")
     with Sandbox(allow_db=allow_db) as sandbox:
         app = load_app(spec, sandbox)
         yield app, sandbox
@@ -196,7 +202,7 @@ def routes(
 
     def action() -> int:
         spec = _spec(app_spec)
-        with _loaded(spec, allow_db) as (app, _sandbox):
+        with _loaded(spec, allow_db, signals=False) as (app, _sandbox):
             inventory = build_inventory(app)
             inputs = _inputs(inventory)
         render_routes(make_console(), inventory, inputs)

@@ -191,3 +191,20 @@ def set_client_cookies(client: Any, cookies: Iterable[Any]) -> None:
         jar.clear()
         for cookie in cookies:
             jar.set_cookie(cookie)
+
+
+# --- Flask ------------------------------------------------------------------------------------
+
+
+def missing_signals() -> str | None:
+    """Why Flask's signals cannot be listened to here, or None when they can.
+
+    Flask 2.3+ depends on blinker; before, its signals are stand-ins that raise on ``connect``
+    when blinker is not installed. ``scan`` and the audit plugin listen to them.
+    """
+    if version("flask") >= (2, 3) or version("blinker"):
+        return None
+    return (
+        f"Flask {'.'.join(map(str, version('flask')))} needs blinker for its signals, which "
+        "testboost listens to: pip install blinker"
+    )

@@ -37,6 +37,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect, Rule
 from werkzeug.wrappers import Response
 
+from testboost.compat import missing_signals
+
 #: The schema of ``--testboost-json``.
 SCHEMA = "testboost.routes-run/1"
 #: Methods that say nothing about a route (Flask answers them for every rule).
@@ -78,6 +80,9 @@ def pytest_configure(config: pytest.Config) -> None:
     json_path = config.getoption("testboost_json")
     if not (config.getoption("testboost_routes") or json_path):
         return
+    problem = missing_signals()
+    if problem is not None:
+        raise pytest.UsageError(f"testboost: {problem}")
     log_path = config.getoption("testboost_log")
     worker = hasattr(config, "workerinput")
     recorder = RouteRecorder(

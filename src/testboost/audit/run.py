@@ -192,6 +192,8 @@ def unusable_reason(run: SuiteRun) -> str | None:
         return f"pytest could not run the suite in {where}: {_last_error(run.output)}"
     if run.exit_code == EXIT_INTERRUPTED and not run.tests:
         return f"pytest stopped before running the suite in {where}: {_last_error(run.output)}"
+    if not run.complete:  # pytest ended on its own without the plugin's report: it crashed
+        return f"pytest crashed running the suite in {where}: {_last_error(run.output)}"
     return None
 
 

@@ -631,7 +631,7 @@ class _Logins:
         spec = self.inputs.get((route.endpoint, "POST"), InputSpec())
         lines = ["[tool.testboost.auth]", f"login = {_toml(route.rule)}"]
         if handler is not None and handler.auth.kind == "basic":
-            lines.append("basic = true                  # credentials sent as HTTP Basic")
+            lines.append("basic = true  # credentials sent as HTTP Basic")
         else:
             fields = credential_body(
                 spec, {"email": "{email}", "username": "{username}", "name": "{name}"}
@@ -641,13 +641,19 @@ class _Logins:
             lines.append(f"body = {{ {inner} }}")
             if spec.form_body and not spec.json_body:
                 lines.append("form = true")
-        placement = next((p for p in self.evidence.placements), None)
-        lines.append(
-            'token = "access_token"         # the token\'s key in the answer; omit for a session cookie'
-        )
-        if placement is not None and placement.where == "header":
-            lines.append(f"header = {_toml(placement.name)}")
-            lines.append(f"scheme = {_toml(placement.scheme)}")
+        if not (spec.form_body and not spec.json_body):
+            placement = self.evidence.placements[0]
+            lines.append(
+                'token = "access_token"  # its key in the answer; omit for a session cookie'
+            )
+            if placement.where == "header":
+                lines.append(f"header = {_toml(placement.name)}")
+                lines.append(f"scheme = {_toml(placement.scheme)}")
+        if any(": answered 4" in a for a in self.attempts):
+            lines.append(
+                "# it refused testboost's users (rows with a Werkzeug password hash): if yours"
+                " need another hasher, a confirmed flag or a role, a recipe alone will not do"
+            )
         return "\n".join(lines)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from flask import Flask
 
 from testboost.analysis.inputs import InputSpec
-from testboost.config import load_auth_config
+from testboost.config import AuthConfig, load_auth_config
 from testboost.explore.identity import ADMIN, credential_body
 from testboost.explore.runner import ProbeResult
 from testboost.explore.values import PASSWORD, is_email
@@ -87,6 +87,19 @@ class World:
     token_path: tuple[str, ...] = ()
     token_header: str = "Authorization"
     token_scheme: str = "Bearer"
+    #: the login route takes HTTP Basic credentials (a token route behind Basic)
+    login_basic: bool = False
+    #: the page whose login form's hidden fields (CSRF token, nonce) go with the login
+    login_page: str | None = None
+    #: (column of the user's API key, header it is sent in) for ``credential == "api-key"``
+    api_key: tuple[str, str] | None = None
+    #: (user, path) of a guarded GET route each user was seen logged in on
+    checks: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def check_paths(self) -> dict[str, str]:
+        """``{user: path}`` of :attr:`checks`, for the conftest."""
+        return dict(self.checks)
 
     @property
     def logs_in(self) -> bool:
@@ -137,7 +150,16 @@ def build_world(
                 {**values, "password": PASSWORD, "name": name}
             )
         else:
-            login_body = _login_body(result.inputs, routes, recipe.login, credential, values)
+            login_body = _login_body(
+                result.inputs,
+                routes,
+                recipe.login,
+                credential,
+                values,
+                recipe.way.user_field if recipe.way is not None else "username",
+            )
+            if recipe.way is not None and recipe.way.basic and login_body is not None:
+                login_body = {"username": values[recipe.way.user_field], "password": PASSWORD}
         users.append(
             SuiteUser(
                 name=name,
@@ -180,10 +202,27 @@ def build_world(
         seed_rows=seed_rows,
         sql=_sql_kind(app, result),
         json_api=_json_api(result),
-        token_path=tuple(configured.token.split(".")) if configured and configured.token else (),
-        token_header=configured.header if configured is not None else "Authorization",
-        token_scheme=configured.scheme if configured is not None else "Bearer",
+        **_login_details(result, configured),
     )
+
+
+def _login_details(result: ProbeResult, configured: AuthConfig | None) -> dict[str, Any]:
+    """How the conftest logs in, as the probe found it: token place, Basic, form page, API key."""
+    way = result.recipe.way
+    details: dict[str, Any] = {
+        "checks": tuple(sorted(result.recipe.checks.items())),
+        "login_basic": bool(way and way.basic),
+        "login_page": way.page if way is not None else None,
+    }
+    if configured is not None:
+        details["token_path"] = tuple(configured.token.split(".")) if configured.token else ()
+        details["token_header"], details["token_scheme"] = configured.header, configured.scheme
+    elif way is not None and way.placement is not None and way.placement.where == "header":
+        details["token_path"] = way.token_path
+        details["token_header"], details["token_scheme"] = way.placement.name, way.placement.scheme
+        if way.kind == "api-key" and way.key_column:
+            details["api_key"] = (way.key_column, way.placement.name)
+    return details
 
 
 _LOGIN_CREDENTIALS = ("bearer", "cookie", "configured-token", "configured-cookie")
@@ -296,9 +335,10 @@ def _login_body(
     rule: str | None,
     credential: str,
     values: Mapping[str, str],
+    user_field: str = "username",
 ) -> dict[str, Any] | None:
-    if credential == "basic":
-        return {"username": values["username"], "password": PASSWORD}
+    if credential == "basic" or (credential == "bearer" and user_field != "username"):
+        return {"username": values[user_field], "password": PASSWORD}
     if rule and credential in ("bearer", "cookie"):
         return _credential_body(inputs, routes, rule, values)
     return None

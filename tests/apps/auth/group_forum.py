@@ -41,7 +41,7 @@ class User(db.Model):
     roles = db.relationship(Role, secondary=user_roles)
 
     def get_permissions(self):
-        return {"group": self.primary_group.name, "roles": [r.name for r in self.roles][0]}
+        return {"group": self.primary_group.name, "roles": self.roles[0].name}
 
 
 def create_app():
