@@ -52,7 +52,7 @@ DATABASE_ENV_VARS = (
 )
 
 #: Config keys naming folders the app writes files into: pointed into the sandbox.
-_FOLDER_WORDS = ("UPLOAD", "EXPORT", "MEDIA_ROOT", "DOWNLOAD", "ATTACHMENT")
+_FOLDER_WORDS = ("UPLOAD", "EXPORT", "MEDIA_ROOT", "DOWNLOAD", "ATTACHMENT", "CACHE_DIR")
 #: A folder bigger than this (bytes) is not copied into the sandbox: the app gets an empty one.
 _FOLDER_COPY_LIMIT = 50_000_000
 

@@ -380,32 +380,34 @@ def _is_model(name: str, names: dict[str, object], by_name: dict[str, list[Model
 
 
 def app_metadatas(app: Flask) -> list[sa.MetaData]:
-    """Every SQLAlchemy ``MetaData`` behind the app's models (Flask-SQLAlchemy's and others)."""
-    found: list[sa.MetaData] = []
+    """Every SQLAlchemy ``MetaData`` behind the models the app's own code uses.
+
+    Flask-SQLAlchemy's, and the bases of model classes found in the namespace of the app's
+    module and of its views' modules: a sibling app in the same package (``examples.a`` beside
+    ``examples.b``) is not this app, even when both are imported.
+    """
     try:
-        registries = _app_registries(app)
-    except ImportError:  # no SQLAlchemy
-        return found
-    packages = _app_packages(app)
-    for reg in registries:  # a registry (1.4+) or a declarative base (1.3): both have .metadata
-        metadata = getattr(reg, "metadata", None)
-        if metadata is None or any(metadata is m for m in found):
-            continue
-        classes = [m.class_ for m in getattr(reg, "mappers", ())]
-        modules = {getattr(c, "__module__", "") for c in classes} or {
-            getattr(reg, "__module__", "")
-        }
-        # a sibling app of the same top-level package (examples.a and examples.b) is not this one
-        if any(name == p or name.startswith(p + ".") for name in modules for p in packages):
+        import sqlalchemy  # noqa: F401
+    except ImportError:
+        return []
+    found: list[sa.MetaData] = []
+
+    def add(value: object) -> None:
+        reg = declarative_registry(value)
+        metadata = getattr(reg, "metadata", None)  # a registry (1.4+) or a base class (1.3)
+        if metadata is not None and all(metadata is not m for m in found):
             found.append(metadata)
-    return found
 
-
-def _app_packages(app: Flask) -> set[str]:
-    """The full package names the app's own code lives in (its import name, its views')."""
-    packages = {app.import_name}
+    add(getattr(sqlalchemy_extension(app), "Model", None))
+    names = {app.import_name}
     for view in app.view_functions.values():
         module = getattr(inspect.unwrap(view), "__module__", None)
         if isinstance(module, str) and module.partition(".")[0] not in _LIBRARIES:
-            packages.add(module.rpartition(".")[0] or module)
-    return {p for p in packages if p}
+            names.add(module)
+    for name in sorted(names):
+        module = sys.modules.get(name)
+        if module is not None:
+            for value in list(vars(module).values()):
+                if isinstance(value, type):
+                    add(value)
+    return found

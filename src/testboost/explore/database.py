@@ -141,10 +141,15 @@ class SandboxDatabase:
         names = list(values)
         columns = ", ".join(f'"{n}"' for n in names)
         marks = ", ".join("?" for _ in names)
-        cursor = connection.execute(
-            f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', [values[n] for n in names]
-        )
-        connection.commit()
+        try:
+            cursor = connection.execute(
+                f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})',
+                [values[n] for n in names],
+            )
+            connection.commit()
+        except sqlite3.Error:
+            connection.rollback()  # an open transaction would make the file unrestorable
+            raise
         keys = table.primary_key
         if keys == ("rowid",) or (len(keys) == 1 and keys[0] not in values):
             return (cursor.lastrowid,)
@@ -166,11 +171,15 @@ class SandboxDatabase:
         connection = self._connection(table.file)
         assignments = ", ".join(f'"{name}" = ?' for name in values)
         condition = " AND ".join(f'"{name}" = ?' for name in table.primary_key)
-        connection.execute(
-            f'UPDATE "{table.name}" SET {assignments} WHERE {condition}',
-            [*values.values(), *key],
-        )
-        connection.commit()
+        try:
+            connection.execute(
+                f'UPDATE "{table.name}" SET {assignments} WHERE {condition}',
+                [*values.values(), *key],
+            )
+            connection.commit()
+        except sqlite3.Error:
+            connection.rollback()
+            raise
 
     # -- snapshots --------------------------------------------------------------------------------
 
@@ -186,7 +195,10 @@ class SandboxDatabase:
     def restore(self, snapshot: Mapping[Path, sqlite3.Connection]) -> None:
         """Put every database file back to the state of ``snapshot``."""
         for file, copy in snapshot.items():
-            copy.backup(self._connection(file))
+            target = self._connection(file)
+            if target.in_transaction:  # SQLite refuses a backup into a file being read or written
+                target.rollback()
+            copy.backup(target)
 
 
 def diff(before: Rows, after: Rows) -> tuple[RowChange, ...]:
