@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask
 
 from testboost.analysis.models import find_models
+from testboost.compat import sqlalchemy_extension
 from testboost.explore.database import ColumnInfo, SandboxDatabase, TableInfo
 from testboost.explore.values import valid_value
 
@@ -45,7 +46,7 @@ class Seed:
 def create_schema(app: Flask) -> str:
     """Create the app's tables in the sandbox database; say how it was done."""
     with app.app_context():
-        extension = app.extensions.get("sqlalchemy")
+        extension = sqlalchemy_extension(app)  # db itself, also on Flask-SQLAlchemy 2
         if extension is not None and hasattr(extension, "create_all"):
             extension.create_all()
             return "Flask-SQLAlchemy create_all()"
