@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit clean
+.PHONY: demo test compat lint typecheck unit clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,8 @@ demo: $(STAMP)
 	$(BIN)/testboost demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/ruff format --check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples noxfile.py
+	$(BIN)/ruff format --check src tests benchmarks examples noxfile.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -27,5 +27,9 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# The version matrix (noxfile.py): oldest and newest supported Flask / SQLAlchemy / click.
+compat: $(STAMP)
+	$(BIN)/nox --no-color
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .nox

@@ -208,3 +208,32 @@ def missing_signals() -> str | None:
         f"Flask {'.'.join(map(str, version('flask')))} needs blinker for its signals, which "
         "testboost listens to: pip install blinker"
     )
+
+
+# --- source text for the generated suite ------------------------------------------------------
+# The generated suite runs on the app's versions too: where they differ, it is written with the
+# form the installed version takes.
+
+
+def sqlalchemy_db_source(app: str) -> str:
+    """Source of the expression that gives the Flask-SQLAlchemy ``db`` registered on ``app``.
+
+    >>> sqlalchemy_db_source("app")
+    'app.extensions["sqlalchemy"]'
+    """
+    if version("flask-sqlalchemy") >= (3,):
+        return f'{app}.extensions["sqlalchemy"]'
+    return f'{app}.extensions["sqlalchemy"].db'
+
+
+def set_cookie_source(client: str, name: str, value: str) -> str:
+    """Source of the call that gives test client ``client`` the cookie ``name=value``.
+
+    Werkzeug 2.3 dropped the leading ``server_name`` argument of ``set_cookie``.
+
+    >>> set_cookie_source("client", "name", "value")
+    'client.set_cookie(name, value)'
+    """
+    if version("werkzeug") >= (2, 3):
+        return f"{client}.set_cookie({name}, {value})"
+    return f'{client}.set_cookie("localhost", {name}, {value})'

@@ -30,6 +30,7 @@ from typing import Any
 from flask import Flask
 
 from testboost.analysis.models import app_metadatas
+from testboost.compat import sqlalchemy_extension
 from testboost.errors import UsageError
 
 #: CLI commands apps commonly register to create their schema.
@@ -209,15 +210,15 @@ def _logging_kept() -> Iterator[None]:
 def _create_all(app: Flask, engines: Sequence[Any], notes: list[str]) -> str:
     """``create_all`` on Flask-SQLAlchemy and on every other metadata; what was called."""
     done = "create_all()"
-    extension = app.extensions.get("sqlalchemy")
-    create = getattr(getattr(extension, "db", extension), "create_all", None)
+    extension = sqlalchemy_extension(app)  # the SQLAlchemy object, on Flask-SQLAlchemy 2 too
+    create = getattr(extension, "create_all", None)
     bound: set[int] = set()
     if callable(create):
         try:
             with app.app_context():
                 create()
             done = "Flask-SQLAlchemy create_all()"
-            model = getattr(getattr(extension, "db", extension), "Model", None)
+            model = getattr(extension, "Model", None)
             metadata = getattr(model, "metadata", None)
             if metadata is not None:
                 bound.add(id(metadata))

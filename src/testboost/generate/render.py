@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 
 from testboost import __version__
+from testboost.compat import set_cookie_source, sqlalchemy_db_source
 from testboost.generate.plan import ModulePlan
 from testboost.generate.pycode import Name, literal
 from testboost.generate.world import PASSWORD_HASH_METHOD, Password, World
@@ -40,6 +41,7 @@ def _environment(password: str | None = None) -> jinja2.Environment:
     )
     environment.filters["py"] = lambda value: _py(value, password)
     environment.filters["plain"] = literal
+    environment.globals.update(sqlalchemy_db=sqlalchemy_db_source, set_cookie=set_cookie_source)
     return environment
 
 
