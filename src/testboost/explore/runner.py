@@ -23,6 +23,13 @@ from typing import Any
 from flask import Flask, got_request_exception
 
 from testboost.analysis.inputs import InputSpec, infer_inputs
+from testboost.compat import (
+    configured_mappers,
+    declarative_registry,
+    set_client_cookies,
+    sqlalchemy_engines,
+    sqlalchemy_extension,
+)
 from testboost.config import AuthConfig
 from testboost.explore.cases import (
     Planned,
@@ -104,11 +111,10 @@ def route_inputs(routes: tuple[Route, ...]) -> dict[tuple[str, str], InputSpec]:
 
 
 def _class_tables(app: Flask) -> dict[str, str]:
-    extension = app.extensions.get("sqlalchemy")
-    model = getattr(extension, "Model", None)
-    registry = getattr(model, "registry", None)
+    model = getattr(sqlalchemy_extension(app), "Model", None)
+    registry = declarative_registry(model)
     tables: dict[str, str] = {}
-    for mapper in getattr(registry, "mappers", ()):
+    for mapper in configured_mappers([registry] if registry is not None else []):
         table = getattr(mapper, "local_table", None)
         if table is not None and getattr(table, "name", None):
             tables[mapper.class_.__name__] = table.name
@@ -415,11 +421,10 @@ class _Recorder:
                     event.remove(engine, "before_cursor_execute", self._on_sql)
 
     def _engines(self) -> list[Any]:
-        extension = self.app.extensions.get("sqlalchemy")
-        if extension is None:
+        if "sqlalchemy" not in self.app.extensions:
             return []
         with self.app.app_context():
-            return list(getattr(extension, "engines", {}).values())
+            return sqlalchemy_engines(self.app)
 
     def send(
         self,
@@ -435,7 +440,7 @@ class _Recorder:
         if identity is not None:
             identity.restore_cookies()
         else:
-            self.anonymous._cookies = {}
+            set_client_cookies(self.anonymous, ())
         self.sent += 1
         if self.dirty:
             self.database.restore(self.snapshot)
