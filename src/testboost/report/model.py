@@ -44,6 +44,16 @@ class Report:
     audit: dict[str, Any] | None = None
     notes: tuple[str, ...] = field(default=())
     reach: Reach | None = None
+    setup: SandboxSetup | None = None
+
+
+@dataclass(frozen=True)
+class SandboxSetup:
+    """How the app was set up in the sandbox: its schema recipe and the settings moved."""
+
+    schema: str
+    #: ``(setting, what the app named)`` for each database or folder pointed into the sandbox.
+    moved: tuple[tuple[str, str], ...] = ()
 
 
 def build_report(
@@ -57,6 +67,7 @@ def build_report(
     requests: int | None = None,
     notes: Sequence[str] = (),
     reach: Reach | None = None,
+    setup: SandboxSetup | None = None,
 ) -> Report:
     """Assemble the report: per-route request counts and statuses, findings as given."""
     stats = []
@@ -83,6 +94,7 @@ def build_report(
         requests=len(exchanges) if requests is None else requests,
         notes=tuple(notes),
         reach=reach,
+        setup=setup,
     )
 
 
@@ -138,6 +150,12 @@ def report_document(report: Report) -> dict[str, Any]:
         "audit": report.audit,
         "notes": list(report.notes),
         "reach": reach_document(report.reach) if report.reach is not None else None,
+        "setup": None
+        if report.setup is None
+        else {
+            "schema": report.setup.schema,
+            "moved": [{"setting": s, "original": o} for s, o in report.setup.moved],
+        },
         "stats": {
             "routes": len(report.routes),
             "requests": report.requests,

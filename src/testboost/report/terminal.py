@@ -43,7 +43,11 @@ def render_report(console: Console, report: Report, *, verbose: bool = False) ->
                 console.print(f"    at {escape(finding.location)}", highlight=False)
             console.print(f"    {escape(curl(finding.request))}", highlight=False, soft_wrap=True)
         console.print()
-    # what the probe could not reach comes before the summary, which stays the last line
+    # how the app was set up and what the probe could not reach come before the summary
+    if report.setup is not None:
+        moved = sorted({setting for setting, _ in report.setup.moved})
+        where = f"; moved into the sandbox: {', '.join(moved)}" if moved else ""
+        console.print(f"setup: schema by {escape(report.setup.schema)}{escape(where)}")
     render_reach(console, report.reach)
     counts = Counter(f.severity for f in report.findings)
     summary = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s]) or "no findings"
