@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -27,7 +28,6 @@ from testboost.compat import (
     configured_mappers,
     declarative_registry,
     set_client_cookies,
-    sqlalchemy_engines,
     sqlalchemy_extension,
 )
 from testboost.config import AuthConfig
@@ -453,26 +453,19 @@ class _Recorder:
     def listening(self) -> Iterator[None]:
         got_request_exception.connect(self._on_exception, self.app, weak=False)
         self.sandbox.statement_listeners.append(self._on_raw_sql)
-        engines = self._engines()
-        if engines:
+        # every engine, the app's own lazily made ones too (Alchemical makes them on first use)
+        engine_class = _engine_class()
+        if engine_class is not None:
             from sqlalchemy import event
 
-            for engine in engines:
-                event.listen(engine, "before_cursor_execute", self._on_sql)
+            event.listen(engine_class, "before_cursor_execute", self._on_sql)
         try:
             yield
         finally:
             got_request_exception.disconnect(self._on_exception, self.app)
             self.sandbox.statement_listeners.remove(self._on_raw_sql)
-            if engines:
-                for engine in engines:
-                    event.remove(engine, "before_cursor_execute", self._on_sql)
-
-    def _engines(self) -> list[Any]:
-        if "sqlalchemy" not in self.app.extensions:
-            return []
-        with self.app.app_context():
-            return sqlalchemy_engines(self.app)
+            if engine_class is not None:
+                event.remove(engine_class, "before_cursor_execute", self._on_sql)
 
     def send(
         self,
@@ -562,6 +555,15 @@ class _Recorder:
             timed_out=timed_out,
             is_json=is_json,
         )
+
+
+def _engine_class() -> Any:
+    """SQLAlchemy's ``Engine`` class when SQLAlchemy is loaded (an app without it has none)."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.engine import Engine
+
+    return Engine
 
 
 def _death_exchange(route: Route, planned: Planned, how: str) -> Exchange:
