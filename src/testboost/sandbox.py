@@ -494,11 +494,12 @@ def _patched_sqlite(sandbox: Sandbox) -> Iterator[None]:
         return connection
 
     connect.__wrapped__ = real_connect  # type: ignore[attr-defined]
-    sqlite3.connect = connect  # type: ignore[assignment]
+    # SQLAlchemy's pysqlite dialect connects through sqlite3.dbapi2, a module of its own
+    sqlite3.connect = sqlite3.dbapi2.connect = connect  # type: ignore[assignment]
     try:
         yield
     finally:
-        sqlite3.connect = real_connect  # type: ignore[assignment]
+        sqlite3.connect = sqlite3.dbapi2.connect = real_connect  # type: ignore[assignment]
 
 
 @contextmanager
