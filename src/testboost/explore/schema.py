@@ -209,9 +209,7 @@ def _logging_kept() -> Iterator[None]:
                 logger.disabled = disabled.get(name, False)
 
 
-def _create_all(
-    app: Flask, engines: Sequence[Any], notes: list[str], held: list[str]
-) -> str:
+def _create_all(app: Flask, engines: Sequence[Any], notes: list[str], held: list[str]) -> str:
     """``create_all`` on Flask-SQLAlchemy and on every other metadata; what was called.
 
     ``held`` gets a ``create_all:module:name`` step for each object other than Flask-SQLAlchemy
@@ -243,7 +241,9 @@ def _create_all(
             continue
         done = f"{name}.create_all()"
         held.append(f"create_all:{name}")
-        others = [m for m in others if m is not getattr(getattr(holder, "Model", None), "metadata", None)]
+        others = [
+            m for m in others if m is not getattr(getattr(holder, "Model", None), "metadata", None)
+        ]
     if others and not engines:
         names = ", ".join(sorted({t for m in others for t in m.tables})[:5])
         notes.append(
