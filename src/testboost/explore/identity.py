@@ -9,6 +9,7 @@ with the app's key, a Flask-Login session).
 from __future__ import annotations
 
 import re
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -32,6 +33,7 @@ from testboost.explore.login import (
 from testboost.explore.seeding import column_value
 from testboost.explore.values import PASSWORD, is_email, valid_value
 from testboost.inventory import Route
+from testboost.sandbox import user_frame_location
 
 #: The generated conftest's fixtures for each identity: credential headers, or a logged-in
 #: client for apps that log in with a session cookie. Reproducers use the same names.
@@ -485,7 +487,14 @@ class _Logins:
         """Log ``identity`` in ``way``; the way as it worked (token placement found), or None."""
         assert identity.client is not None
         _forget(identity)
-        used, message = self._try(way, identity)
+        try:
+            used, message = self._try(way, identity)
+        except Exception as exc:  # the app's own code (an identity loader, a hook) failed
+            where = user_frame_location(traceback.extract_tb(exc.__traceback__))
+            used, message = None, (
+                f"{way.describe()}: the app raised {type(exc).__name__}: {exc}"
+                + (f" at {where}" if where else "")
+            )
         self.attempts.append(f"{identity.name}: {message}")
         if used is not None:
             identity.login = used.credential
