@@ -552,7 +552,8 @@ def test_broken_object_auth_fires_when_user_b_reads_user_a_s_order() -> None:
     )
     anonymous = exchange("anonymous", rule=ORDER, status=401, json_body={"msg": "missing token"})
     assert messages("broken-object-auth", [read, anonymous]) == [
-        "user B got user A's object (id = 5) with 200"
+        "user B got user A's object (id = 5) with 200; without credentials it "
+        "answers 401, and no list, search or public answer shows it to B"
     ]
 
 

@@ -197,3 +197,69 @@ def test_not_implemented_on_purpose_is_not_a_crash() -> None:
         ),
     ]
     assert run_checks(answers, facts(), select={"server-error"}) == []
+
+
+# -- object-level auth with evidence --------------------------------------------------------------
+
+ORDER = "/api/orders/<int:order_id>"
+GUARDED = {("GET", ORDER): "jwt", ("GET", "/api/orders"): "jwt"}
+
+
+def _b_reads_order_5() -> Exchange:
+    return exchange(
+        "other-user",
+        rule=ORDER,
+        field="order_id",
+        location="path",
+        path="/api/orders/5",
+        table="orders",
+        json_body={"id": 5, "user_id": 1, "title": "A's order", "total": 3},
+    )
+
+
+def test_b_reading_a_s_object_is_reported_with_the_evidence() -> None:
+    anonymous = exchange("anonymous", rule=ORDER, status=401, json_body={"msg": "no"})
+    own_list = exchange(rule="/api/orders", json_body=[{"id": 5, "user_id": 1, "total": 3}])
+    (finding,) = run_checks([_b_reads_order_5(), anonymous, own_list], facts(guarded=GUARDED))
+    assert finding.message == (
+        "user B got user A's object (id = 5, user_id = 1) with 200; without credentials it "
+        "answers 401, and no list, search or public answer shows it to B"
+    )
+
+
+def test_an_object_the_app_lists_for_everyone_is_not_broken_object_auth() -> None:
+    everyones = exchange(
+        rule="/api/orders",
+        json_body={"items": [{"id": 5, "user_id": 1}, {"id": 6, "user_id": 2}]},
+    )
+    assert run_checks([_b_reads_order_5(), everyones], facts(guarded=GUARDED)) == []
+
+
+def test_an_object_shown_on_a_public_page_is_not_broken_object_auth() -> None:
+    public = exchange(
+        "anonymous",
+        rule="/api/feed",
+        json_body={"posts": [{"id": 5, "title": "A's order", "total": 3}]},
+    )
+    assert run_checks([_b_reads_order_5(), public], facts(guarded=GUARDED)) == []
+
+
+def test_a_crash_after_the_routes_whole_write_is_not_a_partial_write() -> None:
+    error = raised("AttributeError", "'NoneType' object has no attribute 'replace'")
+    touch = changed.update("user", 1, {"id": 1, "email": "a@x"}, email="b@x")
+
+    def put(kind: str) -> Exchange:
+        return exchange(
+            kind,
+            method="PUT",
+            rule="/api/users/<int:id>",
+            status=500,
+            error=error,
+            changes=(touch,),
+            field="email",
+            value="tb'\"quote",
+        )
+
+    # the quoted email crashed the way the valid request does: only the valid one is judged
+    (finding,) = run_checks([put("valid"), put("quote")], facts(), select={"orphaned-rows"})
+    assert "for the JSON body" not in finding.message and "SQL quotes" not in finding.message
