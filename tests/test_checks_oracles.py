@@ -96,8 +96,8 @@ def test_server_error_reports_a_5xx_without_exception_and_a_time_out() -> None:
         error=raised("RequestTimeout", "the request did not finish in 5 s"),
     )
     assert messages("server-error", [unavailable, slow]) == [
-        "answered 503 for a GET with no body and no query",
-        "request did not finish in 5 s for a POST with no body and no query",
+        "answered 503 for GET /api/items/1 with no body and no query",
+        "request did not finish in 5 s for POST /api/items/1 with no body and no query",
     ]
 
 
@@ -977,7 +977,8 @@ def test_orphaned_rows_fires_on_a_partial_write_of_a_failed_request() -> None:
     )
     (finding,) = run("orphaned-rows", [partial])
     assert finding.message == (
-        "answered 500 for a POST with no body and no query but inserted 1 row of orders: a partial write"
+        "answered 500 for POST /api/orders with no body and no query but inserted 1 row of orders: "
+        "a partial write"
     )
     assert finding.location == "shop/orders.py:40"
 
@@ -1013,7 +1014,7 @@ def test_orphaned_rows_fires_on_a_write_left_by_a_refused_request() -> None:
         changes=(changed.update("orders", 1, {"id": 1, "note": "a"}, note="b"),),
     )
     assert messages("orphaned-rows", [header_only, forbidden_after_write]) == [
-        "answered 404 for a POST with no body and no query but inserted 1 row of orders: "
+        "answered 404 for POST /api/orders with no body and no query but inserted 1 row of orders: "
         "a partial write",
         "answered 403 for user B's request on user A's object but updated 1 row of orders: "
         "a partial write",

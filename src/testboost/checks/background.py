@@ -47,16 +47,15 @@ def without_background(exchanges: Sequence[Exchange]) -> list[Exchange]:
         if not exchange.changes:
             judged.append(exchange)
             continue
-        mine = background.get(exchange.request.identity, frozenset())
-        net = tuple(net_changes(exchange, mine))
+        net = tuple(net_changes(exchange, background))
         judged.append(
             exchange if net == exchange.changes else dataclasses.replace(exchange, changes=net)
         )
     return judged
 
 
-def background_writes(exchanges: Sequence[Exchange]) -> dict[str | None, frozenset[Signature]]:
-    """Per identity, the writes its requests make whatever the route (see the module docstring)."""
+def background_writes(exchanges: Sequence[Exchange]) -> frozenset[Signature]:
+    """The writes an identity's requests make whatever the route (see the module docstring)."""
     pairs: dict[str | None, set[tuple[str, str]]] = {}
     seen: dict[tuple[str | None, Signature], set[tuple[str, str]]] = {}
     incidental: set[tuple[str | None, Signature]] = set()
@@ -69,13 +68,13 @@ def background_writes(exchanges: Sequence[Exchange]) -> dict[str | None, frozens
             seen.setdefault((identity, signature), set()).add(pair)
             if cannot_be_the_route:
                 incidental.add((identity, signature))
-    background: dict[str | None, set[Signature]] = {}
+    background: set[Signature] = set()
     for (identity, signature), where in seen.items():
         rules = {rule for _, rule in where}
         enough = len(rules) >= MIN_RULES and len(where) * 4 >= len(pairs[identity])
         if enough and (identity, signature) in incidental:
-            background.setdefault(identity, set()).add(signature)
-    return {identity: frozenset(found) for identity, found in background.items()}
+            background.add(signature)
+    return frozenset(background)
 
 
 def _signatures(changes: Iterable[RowChange]) -> set[Signature]:

@@ -109,7 +109,7 @@ def sent(request: ProbeRequest) -> str:
     """What a request really carried, for a message: its body and query, or that it had none.
 
     >>> sent(ProbeRequest("GET", "/api/users"))
-    'a GET with no body and no query'
+    'GET /api/users with no body and no query'
     >>> sent(ProbeRequest("POST", "/api/users", json={"name": "x"}, has_json=True))
     'the JSON body {"name": "x"}'
     """
@@ -123,7 +123,7 @@ def sent(request: ProbeRequest) -> str:
     if request.query:
         parts.append(f"the query {show(request.url.split('?', 1)[1])}")
     if not parts:
-        return f"a {request.method} with no body and no query"
+        return f"{request.method} {request.path} with no body and no query"
     return join_and(parts)
 
 
