@@ -28,7 +28,18 @@ def test_writes_of_every_request_and_shared_objects_make_no_finding(
 ) -> None:
     # last_seen in before_request, a view counter on a public page, posts listed for everyone
     report = scan("lastseen_app:create_app()", tmp_path, monkeypatch)
-    assert report["findings"] == []
+    write_checks = {
+        "orphaned-rows",
+        "missing-auth",
+        "broken-object-auth",
+        "validation-gap",
+        "mass-assignment",
+    }
+    assert not [f for f in report["findings"] if f["check"] in write_checks]
+    # its one defect: ids past 64 bits overflow SQLite (the new input class finds it)
+    crashes = [f for f in report["findings"] if f["check"] == "server-error"]
+    assert crashes and all("OverflowError" in f["message"] for f in crashes)
+    assert all("18446744073709551616" in f["message"] for f in crashes)
 
 
 def test_services_unimplemented_actions_and_shared_causes(

@@ -151,12 +151,21 @@ def _lists_show_everyones(
 
 
 def _same_object(item: dict[str, Any], seen: dict[str, Any]) -> bool:
-    """Same ``id`` and the same values in most of the fields both carry."""
+    """Same ``id``, the same kind of object (at least half of the fields of the smaller one in
+    common, two when both have two) and the same values in most of those fields."""
     if "id" not in seen or not loosely_equal(seen["id"], item.get("id")):
         return False
-    common = [k for k in item if k in seen and k != "id" and not isinstance(item[k], (dict, list))]
+    mine, theirs = _scalar_keys(item), _scalar_keys(seen)
+    common = mine & theirs
+    smaller = min(len(mine), len(theirs))
+    if not common or len(common) < min(2, smaller) or len(common) * 2 < smaller:
+        return False
     same = [k for k in common if loosely_equal(item[k], seen[k])]
-    return bool(common) and len(same) * 2 > len(common)
+    return len(same) * 2 > len(common)
+
+
+def _scalar_keys(item: dict[str, Any]) -> set[str]:
+    return {k for k, v in item.items() if k != "id" and not isinstance(v, (dict, list))}
 
 
 def _all_objects(body: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
