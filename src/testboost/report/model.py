@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from testboost.checks import Finding
-from testboost.explore.exchange import Exchange
+from testboost.checks.environment import environment_notes
+from testboost.explore.exchange import Exchange, ProbeRequest
 from testboost.explore.reach import Reach, reach_document
 from testboost.inventory import Route
 from testboost.report.reproducer import curl, pytest_function
@@ -69,7 +70,11 @@ def build_report(
     reach: Reach | None = None,
     setup: SandboxSetup | None = None,
 ) -> Report:
-    """Assemble the report: per-route request counts and statuses, findings as given."""
+    """Assemble the report: per-route request counts and statuses, findings as given.
+
+    The notes are ``notes`` then one per service the app needed and the sandbox does not run
+    (see :mod:`testboost.checks.environment`).
+    """
     stats = []
     for route in routes:
         if route.kind != "view":
@@ -92,14 +97,18 @@ def build_report(
         seed=seed,
         seconds=seconds,
         requests=len(exchanges) if requests is None else requests,
-        notes=tuple(notes),
+        notes=(*notes, *environment_notes(exchanges)),
         reach=reach,
         setup=setup,
     )
 
 
 def finding_document(finding: Finding) -> dict[str, Any]:
-    """One finding as JSON data."""
+    """One finding as JSON data.
+
+    ``routes`` lists every (method, rule) the finding's cause shows on, each with its reproducer;
+    the first is the finding's own ``method`` and ``rule``.
+    """
     request = finding.request
     return {
         "check": finding.check,
@@ -122,13 +131,26 @@ def finding_document(finding: Finding) -> dict[str, Any]:
             "body": request.body,
             "as_user": request.identity,
         },
-        "reproducer": {
-            "curl": curl(request),
-            "pytest": pytest_function(
-                finding.check, finding.method, finding.rule, finding.status, request
-            ),
-        },
+        "reproducer": _reproducer(
+            finding.check, finding.method, finding.rule, finding.status, request
+        ),
+        "routes": [
+            {
+                "method": place.method,
+                "rule": place.rule,
+                "reproducer": _reproducer(
+                    finding.check, place.method, place.rule, place.status, place.request
+                ),
+            }
+            for place in finding.places
+        ],
     }
+
+
+def _reproducer(
+    check: str, method: str, rule: str, status: int | None, request: ProbeRequest
+) -> dict[str, str]:
+    return {"curl": curl(request), "pytest": pytest_function(check, method, rule, status, request)}
 
 
 def report_document(report: Report) -> dict[str, Any]:
