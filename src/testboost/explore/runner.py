@@ -209,6 +209,10 @@ def explore(
                         )
             requests = recorder.sent
             notes.extend(host_notes(exchanges))
+            notes.extend(
+                f"a thread of the app failed (not judged as a finding): {error}"
+                for error in dict.fromkeys(sandbox.thread_errors)
+            )
             notes.extend(setup_notes(exchanges, schema))
         finally:
             database.close()
@@ -260,9 +264,9 @@ def _drive_route(
     def drive(announce: Callable[[Any], None]) -> tuple[Iterator[Exchange], Callable[[], Any]]:
         recorder.announce = announce
 
-        def learned() -> tuple[dict[tuple[str, str], InputSpec], int, int]:
+        def learned() -> tuple[dict[tuple[str, str], InputSpec], int, int, list[str]]:
             mine = {key: spec for key, spec in inputs.items() if key[0] == route.endpoint}
-            return mine, world.seed.counter, recorder.sent
+            return mine, world.seed.counter, recorder.sent, recorder.sandbox.thread_errors
 
         return _drive(route, inputs, world, recorder, accepted, fuzz), learned
 
@@ -271,8 +275,9 @@ def _drive_route(
     recorder.dirty = True  # the child wrote into the sandbox files
     seen = list(driven.exchanges)
     if driven.learned is not None:
-        learned_inputs, world.seed.counter, recorder.sent = driven.learned
+        learned_inputs, world.seed.counter, recorder.sent, thread_errors = driven.learned
         inputs.update(learned_inputs)
+        recorder.sandbox.thread_errors[:] = thread_errors
     else:
         recorder.sent += len(seen) + 1
     if driven.death is not None and isinstance(driven.death.in_flight, Planned):
@@ -588,17 +593,25 @@ def _death_exchange(route: Route, planned: Planned, how: str) -> Exchange:
 
 
 def host_notes(exchanges: Sequence[Exchange]) -> list[str]:
-    """One note per thing the app tried on the host (a write, a command...) and was refused."""
-    seen: dict[tuple[str, str, str | None], Exchange] = {}
+    """One note per thing the app tried on the host (a write, a command...) and was refused.
+
+    Attempts of one kind from one line of code into one folder are one note with a count:
+    a cache writing a new temporary file per request is one thing, not thousands.
+    """
+    seen: dict[tuple[str, str, str | None], tuple[Exchange, str, int]] = {}
     for exchange in exchanges:
         for attempt in exchange.host:
-            seen.setdefault((attempt.action, attempt.target, attempt.location), exchange)
+            folder = attempt.target.rsplit("/", 1)[0] if "/" in attempt.target else ""
+            key = (attempt.action, folder, attempt.location)
+            first, target, count = seen.get(key, (exchange, attempt.target, 0))
+            seen[key] = (first, target, count + 1)
     return [
         f"{exchange.method} {exchange.rule} tried to {action} {target}"
+        + (f" and {count - 1} more in {folder}" if count > 1 else "")
         + (f" (at {location})" if location else "")
         + ": refused, testboost never touches your files or runs commands; the route was "
         "probed without it"
-        for (action, target, location), exchange in seen.items()
+        for (action, folder, location), (exchange, target, count) in seen.items()
     ]
 
 
