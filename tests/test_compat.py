@@ -155,19 +155,6 @@ def test_generated_source_for_the_db_and_a_cookie_runs_on_these_versions() -> No
     assert client.get("/read").get_data(as_text=True) == "abc"
 
 
-def test_tables_are_created_through_flask_sqlalchemy() -> None:
-    from testboost.explore.seeding import create_schema
-
-    app, db = _flask_sqlalchemy_app()
-
-    class Item(db.Model):  # type: ignore[name-defined, misc]
-        id = db.Column(db.Integer, primary_key=True)
-
-    assert create_schema(app) == "Flask-SQLAlchemy create_all()"
-    with app.app_context():
-        assert Item.query.count() == 0
-
-
 def test_missing_signals_names_blinker_for_flask_before_2_3(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -3,12 +3,25 @@
 testboost is installed into the app's own environment and must run on the versions the app pins:
 Flask 1.1.4 (Werkzeug 1.0, Jinja2 2.11, click 7.1) to 3.1, SQLAlchemy 1.3 to 2.x and
 Flask-SQLAlchemy 2.5 to 3.1. Every API that is missing or behaves differently on one of them is
-reached through a function here, chosen by the installed version, so that the rest of the code
-is written once against one interface.
+reached through a function here, chosen by the installed version (:func:`version`), so that the
+rest of the code is written once, against the newest API:
 
-    >>> compat.version("sqlalchemy") >= (1, 4)
-    True
-    >>> compat.url_text(engine.url)
+==========================  =========================================  ===========================
+what                        old                                        new
+==========================  =========================================  ===========================
+a URL with its password     ``URL.__to_string__`` (SQLAlchemy 1.3)     ``URL.render_as_string``
+the autoincrement column    ``Table._autoincrement_column`` (< 2.0)    ``Table.autoincrement_column``
+mapper registries           declarative base classes (1.3)             ``registry`` objects (1.4+)
+engines, ``db``             ``get_engine``, state ``.db`` (F-SQLA 2)   ``db.engines``, ``db``
+a Path option               ``click.Path`` gives str (click 7)         ``path_type=Path`` (8)
+test client cookies         ``cookie_jar`` (Werkzeug < 2.3)            ``_cookies``
+``set_cookie`` in a suite   ``(server_name, key, value)`` (< 2.3)      ``(key, value)``
+Flask's signals             need blinker installed (Flask < 2.3)       always there
+==========================  =========================================  ===========================
+
+    >>> version("sqlalchemy")
+    (1, 3, 24)
+    >>> url_text(engine.url)
     'sqlite:////tmp/tb-x/app.db'
 
 SQLAlchemy and Flask-SQLAlchemy are optional: the functions that need them import them when
@@ -30,10 +43,16 @@ import click
 
 __all__ = [
     "autoincrement_column",
+    "client_cookies",
     "configured_mappers",
     "declarative_registry",
+    "missing_signals",
     "path_option_type",
+    "set_client_cookies",
+    "set_cookie_source",
+    "sqlalchemy_db_source",
     "sqlalchemy_engines",
+    "sqlalchemy_extension",
     "url_text",
     "version",
 ]
