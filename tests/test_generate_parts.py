@@ -211,3 +211,27 @@ def test_bytes_are_checked_by_length_first_bytes_or_exactly() -> None:
         "assert response.headers[\"Content-Encoding\"] == 'gzip'",
         "assert json.loads(gzip.decompress(response.get_data())) == {'a': 1, 'at': ANY}",
     ]
+
+
+def test_a_large_blueprint_of_several_resources_gets_a_module_per_resource() -> None:
+    from testboost.generate.material import Group
+    from testboost.generate.planner import SPLIT_PAIRS, module_names
+
+    def groups(blueprint: str, rules: list[str]) -> list[Group]:
+        found = []
+        for index, rule in enumerate(rules):
+            route: Any = SimpleNamespace(endpoint=f"{blueprint}.e{index}", rule=rule)
+            route.blueprint = blueprint
+            found.append(Group(route, "GET", None))
+        return found
+
+    half = SPLIT_PAIRS // 2 + 1
+    api = groups("api", [f"/api/v1/users/{i}" for i in range(half)])
+    api += groups("api", [f"/api/v1/challenges/<int:id>/x{i}" for i in range(half)])
+    small = groups("admin", ["/admin/users", "/admin/challenges"])
+    names = module_names([*api, *small])
+    assert {names[(g.route.endpoint, g.rule)] for g in api} == {
+        "test_api_users.py",
+        "test_api_challenges.py",
+    }
+    assert {names[(g.route.endpoint, g.rule)] for g in small} == {"test_admin.py"}

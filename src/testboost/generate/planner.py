@@ -471,6 +471,50 @@ def module_name(route: Route) -> str:
     return filename
 
 
+#: A blueprint with more (route, method) pairs than this is split into one module per resource.
+SPLIT_PAIRS = 40
+
+
+def module_names(found: Sequence[Group]) -> dict[tuple[str, str], str]:
+    """The module of each route (keyed by endpoint and rule): :func:`module_name`, except that a
+    large blueprint spanning several resources (a whole API on one blueprint) gets one module per
+    resource, named ``test_<blueprint>_<resource>.py``."""
+    names = {(g.route.endpoint, g.rule): module_name(g.route) for g in found}
+    by_module: dict[str, list[Group]] = {}
+    for group in found:
+        if group.route.blueprint:
+            by_module.setdefault(names[(group.route.endpoint, group.rule)], []).append(group)
+    for filename, members in by_module.items():
+        if len(members) <= SPLIT_PAIRS:
+            continue
+        rules = sorted({g.rule for g in members})
+        shared = _shared_segments(rules)
+        resources = {rule: _resource_after(rule, shared) for rule in rules}
+        if len(set(resources.values())) < 2:
+            continue
+        stem = filename.removeprefix("test_").removesuffix(".py")
+        for group in members:
+            names[(group.route.endpoint, group.rule)] = f"test_{stem}_{resources[group.rule]}.py"
+    return names
+
+
+def _shared_segments(rules: Sequence[str]) -> int:
+    """How many leading path segments every rule shares (variables never count)."""
+    split = [[s for s in rule.split("/") if s] for rule in rules]
+    count = 0
+    while all(len(parts) > count for parts in split):
+        segment = split[0][count]
+        if "<" in segment or any(parts[count] != segment for parts in split):
+            break
+        count += 1
+    return count
+
+
+def _resource_after(rule: str, shared: int) -> str:
+    rest = [s for s in rule.split("/") if s][shared:]
+    return resource_prefix("/" + "/".join(rest)) if rest else "index"
+
+
 def _docstring(filename: str, routes: Sequence[Route]) -> str:
     rules = sorted({r.rule for r in routes})
     blueprints = sorted({r.blueprint for r in routes if r.blueprint})
@@ -482,9 +526,10 @@ def _docstring(filename: str, routes: Sequence[Route]) -> str:
 def route_modules(material: Material, skipped: list[str] | None = None) -> dict[str, ModuleBuilder]:
     """The tests of every route, by module, with each defect as an xfail test in its route's module."""
     context = material.context
+    layout = module_names(material.groups)
     by_module: dict[str, list[Group]] = {}
     for group in material.groups:
-        by_module.setdefault(module_name(group.route), []).append(group)
+        by_module.setdefault(layout[(group.route.endpoint, group.rule)], []).append(group)
     modules: dict[str, ModuleBuilder] = {}
     written: set[str] = set()
     for filename, members in by_module.items():
@@ -495,7 +540,7 @@ def route_modules(material: Material, skipped: list[str] | None = None) -> dict[
                 _pin_today(material, module, group, skipped)
     for defect in material.defects:
         home = next(
-            (module_name(g.route) for g in material.groups if g.rule == defect.rule),
+            (layout[(g.route.endpoint, g.rule)] for g in material.groups if g.rule == defect.rule),
             None,
         )
         if home is None or home not in modules:
