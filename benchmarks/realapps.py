@@ -214,6 +214,57 @@ APPS: tuple[App, ...] = (
         files=(("app/extensions.py", FAB_EXTENSIONS),),
         note="Flask-AppBuilder REST + HTML views; app.db fixed in config.py; app/extensions.py added",
     ),
+    App(
+        name="flasky",
+        source="github:miguelgrinberg/flasky",
+        python="3.10.13",
+        # Its requirements/common.txt pins Flask 0.12.2 / SQLAlchemy 1.1.11 (below what testboost
+        # supports, and Werkzeug 0.12 / html5lib 0.999999999 do not import on 3.10): the oldest
+        # supported stack instead, its other pins kept where they build.
+        pins=(
+            "Flask==1.1.4",
+            "Werkzeug==1.0.1",
+            "Jinja2==2.11.3",
+            "MarkupSafe==2.0.1",
+            "itsdangerous==1.1.0",  # TimedJSONWebSignatureSerializer (gone in 2.1)
+            "click==7.1.2",
+            "SQLAlchemy==1.3.24",
+            "Flask-SQLAlchemy==2.5.1",
+            "Flask-Migrate==2.7.0",
+            "alembic==1.4.3",
+            "Flask-Login==0.5.0",
+            "Flask-WTF==0.14.3",
+            "WTForms==2.3.3",
+            "email-validator==1.1.3",  # WTForms 2.3's Email() needs it
+            "Flask-Mail==0.9.1",
+            "Flask-Moment==0.5.1",
+            "Flask-Bootstrap==3.3.7.1",
+            "Flask-HTTPAuth==3.2.3",
+            "Flask-PageDown==0.2.2",
+            "bleach==3.3.0",  # 2.0.0 needs html5lib 0.999999999 (no import on 3.10)
+            "Markdown==2.6.8",
+            "python-dotenv==0.6.5",
+            "dominate==2.6.0",  # 2.3.1 imports collections.Callable (gone in 3.10)
+            "visitor==0.1.3",
+            "blinker==1.4",
+        ),
+        spec="flasky.py",
+        # config.py reads os.environ["SERVER_NAME"] in ProductionConfig's class body, so the
+        # module does not import without it; the default (development) config never uses it.
+        env=(("SERVER_NAME", "localhost:5000"),),
+        cover="app",
+        note="Flask-Migrate migrations the only schema source (`flask deploy` = upgrade); "
+        "Flask-Login form login with Flask-WTF CSRF; SMTP mail on register",
+    ),
+    App(
+        name="notes",
+        source="github:Matatrolls/Postapp",
+        python="3.13.0",
+        requirements="requirements.txt",
+        spec="run.py",
+        cover="app",
+        note="raw sqlite3 notes app; the factory runs CREATE TABLE IF NOT EXISTS; ships notes.db",
+    ),
 )
 
 

@@ -155,6 +155,26 @@ def test_generated_source_for_the_db_and_a_cookie_runs_on_these_versions() -> No
     assert client.get("/read").get_data(as_text=True) == "abc"
 
 
+def test_tables_are_created_through_flask_sqlalchemy(tmp_path: Path) -> None:
+    from testboost.explore.schema import create_schema
+
+    app = Flask(__name__)
+    database = tmp_path / "app.sqlite"
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}", SQLALCHEMY_TRACK_MODIFICATIONS=False
+    )
+    db = SQLAlchemy(app)
+
+    class Item(db.Model):  # type: ignore[name-defined, misc]
+        id = db.Column(db.Integer, primary_key=True)
+
+    setup = create_schema(app, tmp_path)
+    assert setup.recipe == "Flask-SQLAlchemy create_all()"
+    assert setup.steps == ("create_all",)
+    with app.app_context():
+        assert Item.query.count() == 0
+
+
 def test_missing_signals_names_blinker_for_flask_before_2_3(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

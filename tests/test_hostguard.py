@@ -59,7 +59,7 @@ def test_scan_leaves_the_project_and_home_byte_for_byte(
     notes = json.loads(report.read_text())["notes"]
     refused = [n for n in notes if "refused, testboost never touches your files" in n]
     assert any(
-        n.startswith("POST /upload tried to create a folder ") and "hostile_app.py:29" in n
+        n.startswith("POST /upload tried to create a folder ") and "hostile_app.py:30" in n
         for n in refused
     )
     assert any(n.startswith("DELETE /cache tried to delete ") for n in refused)
@@ -74,7 +74,8 @@ def test_what_the_sandbox_refused_is_not_reported_as_a_defect(project: tuple[Pat
     # the views answer 500 because testboost refused their write: a fact about testboost
     assert result.exit_code == 0
     assert "PermissionError" not in result.output
-    assert "server-error" not in result.output
+    for route in ("POST /upload", "DELETE /cache", "POST /shell", "POST /process"):
+        assert f"server-error  {route} " not in result.output
 
 
 def test_upload_folders_in_the_config_live_in_the_sandbox(tmp_path: Path) -> None:
@@ -112,3 +113,24 @@ def test_writes_while_loading_are_undone(tmp_path: Path) -> None:
     assert guard.restore() == []
     assert existing.read_text() == "old"
     assert not (tmp_path / "instance").exists()
+
+
+def test_a_view_that_ends_the_process_costs_one_request_not_the_scan(
+    project: tuple[Path, Path], tmp_path: Path
+) -> None:
+    report = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        main, ["scan", "--app", "hostile_app:create_app()", "--json", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    findings = json.loads(report.read_text())["findings"]
+    by_route = {(f["method"], f["rule"]): f for f in findings if f["check"] == "server-error"}
+    exited = by_route[("POST", "/shutdown")]
+    assert exited["message"].startswith(
+        "ProcessExit: the process exited with code 3 while answering this request"
+    )
+    crashed = by_route[("GET", "/crash")]
+    assert "the process was killed by SIGSEGV" in crashed["message"]
+    # the routes after them were probed as usual
+    routes = {r["rule"]: r for r in json.loads(report.read_text())["routes"]}
+    assert routes["/scratch"]["requests"] > 0

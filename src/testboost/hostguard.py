@@ -92,6 +92,7 @@ class HostGuard:
         self._inside = threading.local()
         self._created: list[Path] = []
         self._saved: dict[Path, Path] = {}
+        self._forker: int | None = None
 
     # -- phases -----------------------------------------------------------------------------------
 
@@ -117,6 +118,18 @@ class HostGuard:
         finally:
             _ACTIVE.remove(self)
             self._mode = previous
+
+    @contextmanager
+    def forking(self) -> Iterator[None]:
+        """Let testboost itself fork while the app is driven (the child runs one route).
+
+        Only this process may: a fork the app attempts inside that child is still refused.
+        """
+        previous, self._forker = self._forker, os.getpid()
+        try:
+            yield
+        finally:
+            self._forker = previous
 
     def restore(self) -> list[str]:
         """Put back what the app changed while loading; the paths that could not be restored."""
@@ -154,6 +167,8 @@ class HostGuard:
         if event in _PROCESS_EVENTS:
             if event in ("os.kill", "os.killpg") and self._mode == "loading":
                 return
+            if event in ("os.fork", "os.kill") and self._forker == os.getpid():
+                return  # testboost forking a child to drive a route, or ending a hung one
             self._refuse(_PROCESS_EVENTS[event], _command(event, args))
         if event == "open":
             path, mode, flags = (*args, None, None, None)[:3]

@@ -1,7 +1,8 @@
 """An app that misbehaves the way legacy code does: it writes, deletes and runs commands.
 
 Its factory makes an instance folder and a log file, as many apps do when they start; its views
-write uploads into the project, delete a file in $HOME, run a shell command and start a process.
+write uploads into the project, delete a file in $HOME, run a shell command and start a process,
+end the process with os._exit and crash it with a segfault.
 """
 
 import logging
@@ -51,5 +52,15 @@ def create_app():
         with tempfile.NamedTemporaryFile("w", suffix=".csv") as out:
             out.write("a,b\n")
         return jsonify(exported=True)
+
+    @app.post("/shutdown")
+    def shutdown():
+        os._exit(3)
+
+    @app.get("/crash")
+    def crash():
+        import ctypes
+
+        return str(ctypes.string_at(0))
 
     return app

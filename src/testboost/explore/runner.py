@@ -50,6 +50,7 @@ from testboost.explore.exchange import (
 )
 from testboost.explore.fuzz import fuzz_body
 from testboost.explore.identity import ADMIN, AuthRecipe, Identity, make_identities
+from testboost.explore.isolation import can_isolate, drive_isolated
 from testboost.explore.learning import learn_inputs
 from testboost.explore.reach import Reach, compute_reach
 from testboost.explore.schema import SchemaSetup, create_schema
@@ -197,13 +198,14 @@ def explore(
                         continue
                     if on_route is not None:
                         on_route(route)
-                    driven = _drive(route, inputs, world, recorder, accepted[route.rule], fuzzing)
-                    try:
-                        exchanges.extend(driven)  # one at a time: what was seen is kept
-                    except Exception as exc:  # one route's failure must not end the run
+                    seen, problem = _drive_route(
+                        route, inputs, world, recorder, accepted[route.rule], fuzzing
+                    )
+                    exchanges.extend(seen)
+                    if problem is not None:  # one route's failure must not end the run
                         notes.append(
                             f"{route.rule}: testboost could not finish probing this route "
-                            f"({type(exc).__name__}: {exc}); the other routes were probed"
+                            f"({problem}); the other routes were probed"
                         )
             requests = recorder.sent
             notes.extend(host_notes(exchanges))
@@ -232,6 +234,50 @@ def explore(
         reach=reach,
         schema_steps=schema.steps,
     )
+
+
+def _drive_route(
+    route: Route,
+    inputs: dict[tuple[str, str], InputSpec],
+    world: World,
+    recorder: _Recorder,
+    accepted: set[str],
+    fuzz: Fuzzing,
+) -> tuple[list[Exchange], str | None]:
+    """Drive one route in a child process where possible; its exchanges and what went wrong.
+
+    A view that ends the process (``os._exit``, a crash in C, the OOM killer) costs this route
+    only: the request in flight becomes a 500 exchange saying how the process ended.
+    """
+    if not can_isolate():
+        seen: list[Exchange] = []
+        try:
+            seen.extend(_drive(route, inputs, world, recorder, accepted, fuzz))
+        except Exception as exc:
+            return seen, f"{type(exc).__name__}: {exc}"
+        return seen, None
+
+    def drive(announce: Callable[[Any], None]) -> tuple[Iterator[Exchange], Callable[[], Any]]:
+        recorder.announce = announce
+
+        def learned() -> tuple[dict[tuple[str, str], InputSpec], int, int]:
+            mine = {key: spec for key, spec in inputs.items() if key[0] == route.endpoint}
+            return mine, world.seed.counter, recorder.sent
+
+        return _drive(route, inputs, world, recorder, accepted, fuzz), learned
+
+    with recorder.sandbox.host.forking():
+        driven = drive_isolated(drive, silence=max(30.0, 3 * recorder.timeout))
+    recorder.dirty = True  # the child wrote into the sandbox files
+    seen = list(driven.exchanges)
+    if driven.learned is not None:
+        learned_inputs, world.seed.counter, recorder.sent = driven.learned
+        inputs.update(learned_inputs)
+    else:
+        recorder.sent += len(seen) + 1
+    if driven.death is not None and isinstance(driven.death.in_flight, Planned):
+        seen.append(_death_exchange(route, driven.death.in_flight, driven.death.how))
+    return seen, driven.failure
 
 
 def _drive(
@@ -391,6 +437,8 @@ class _Recorder:
         self.anonymous = app.test_client()
         self.dirty = False
         self.sent = 0
+        #: Told each planned request before it is sent (a child driving a route tells its parent).
+        self.announce: Callable[[Planned], None] | None = None
 
     def _on_exception(self, sender: Any, exception: BaseException, **extra: Any) -> None:
         self.raised.append(exception)
@@ -434,6 +482,8 @@ class _Recorder:
         prepare: Callable[[], None] | None = None,
     ) -> Exchange:
         """Send one planned request from the seeded state (``prepare`` may add rows first)."""
+        if self.announce is not None:
+            self.announce(planned)
         request = planned.request
         identity = users.get(request.identity or "")
         client = identity.client if identity is not None and identity.client else self.anonymous
@@ -512,6 +562,27 @@ class _Recorder:
             timed_out=timed_out,
             is_json=is_json,
         )
+
+
+def _death_exchange(route: Route, planned: Planned, how: str) -> Exchange:
+    error = RaisedError(
+        "ProcessExit",
+        f"{how} while answering this request",
+        None,
+        f"{how} while answering {planned.request.method} {planned.request.path}",
+    )
+    return Exchange(
+        route.rule,
+        route.endpoint,
+        planned.request.method,
+        planned.case,
+        planned.request,
+        500,
+        "",
+        (),
+        "",
+        error=error,
+    )
 
 
 def host_notes(exchanges: Sequence[Exchange]) -> list[str]:
