@@ -139,10 +139,28 @@ def stable(first: Any, second: Any, known: Known, key: str | None = None) -> Any
             # the same items in another order (a set, a dict keyed by hash): no position is
             # stable, even one where both replays happen to agree
             return ANY_VALUE
-        return [stable(a, b, known, key) for a, b in zip(first, second, strict=True)]
+        items = [stable(a, b, known, key) for a, b in zip(first, second, strict=True)]
+        varying = _varying_fields(first, second)
+        if not varying:
+            return items
+        # a field of a list's objects that changed in one item is not pinned in any: where the
+        # replays agreed on it, they agreed by chance (rows numbered in a hash-seeded order)
+        return [
+            {k: ANY_VALUE if k in varying else v for k, v in item.items()}
+            if isinstance(item, dict)
+            else item
+            for item in items
+        ]
     if type(first) is not type(second) or first != second:
         return ANY_VALUE
     return ANY_VALUE if volatile_scalar(first, key, known) else first
+
+
+def _varying_fields(first: list[Any], second: list[Any]) -> set[str]:
+    """The fields of a list of objects that differ between the replays in at least one item."""
+    if not all(isinstance(item, dict) for item in [*first, *second]):
+        return set()
+    return {k for a, b in zip(first, second, strict=True) for k in {*a, *b} if a.get(k) != b.get(k)}
 
 
 def _reordered(first: list[Any], second: list[Any]) -> bool:
