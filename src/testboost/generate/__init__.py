@@ -90,7 +90,7 @@ def generate_suite(
     conftest = render_conftest(world, seed=seed)
     with Replayer(conftest, root=project_root) as replayer:
         material = gather(routes, result, findings, world, replayer)
-        notes: list[str] = []
+        notes: list[str] = list(material.notes)
         modules = route_modules(material, notes)
         flows = flow_module(material, world, replayer, fits)
         budgets = budget_module(material, world, replayer)

@@ -17,6 +17,12 @@ from testboost.generate.replay import Change, Seen
 
 #: A JSON body longer than this (as source) is checked by its length and first item only.
 BODY_LIMIT = 3000
+#: A body of bytes this short is compared byte for byte when both replays sent the same bytes.
+EXACT_BYTES = 32
+#: The most first bytes of a body of bytes pinned (a file's magic number), and the fewest.
+MAGIC_BYTES = (4, 8)
+#: How a test reads a compressed body, by Content-Encoding (the standard library's modules only).
+DECOMPRESS = {"gzip": "gzip.decompress", "deflate": "zlib.decompress"}
 
 
 def status_line(seen: Seen, var: str = "response") -> str:
@@ -26,7 +32,9 @@ def status_line(seen: Seen, var: str = "response") -> str:
 
 def content_type_line(first: Seen, second: Seen, var: str = "response") -> list[str]:
     """The content type, when both replays agree and there is a body."""
-    if first.content_type != second.content_type or not first.content_type or not first.text:
+    if first.content_type != second.content_type or not first.content_type:
+        return []
+    if not first.text and not (first.binary and first.size):
         return []
     return [f"assert {var}.content_type == {string(first.content_type)}"]
 
@@ -42,6 +50,8 @@ def body_lines(
     var: str = "response",
 ) -> list[str]:
     """Lines that check what an answer says: its JSON, its redirect target or lines of its text."""
+    if first.binary or second.binary:
+        return binary_lines(first, second, known, module, hint, var=var)
     if first.is_json and second.is_json:
         return json_lines(first.json, second.json, known, module, hint, var=var)
     if 300 <= first.status < 400 and first.location:
@@ -68,6 +78,56 @@ def body_lines(
         f"text = {var}.get_data(as_text=True)",
         *(f"assert {string(line)} in text" for line in chosen),
     ]
+
+
+def binary_lines(
+    first: Seen,
+    second: Seen,
+    known: Known,
+    module: ModuleBuilder,
+    hint: str,
+    *,
+    var: str = "response",
+) -> list[str]:
+    """Checks of a body of bytes by what is stable about it, never by decoding it as text.
+
+    A compressed body (gzip, deflate) is checked by its Content-Encoding and what it decompresses
+    to (its bytes carry a timestamp); other bytes by the bytes themselves when short and equal in
+    both replays, else by their length and first bytes where the replays agree on them.
+    """
+    if not (first.binary and second.binary):
+        return []  # bytes once, text the other time: nothing about the body is stable
+    lines: list[str] = []
+    if first.encoding or second.encoding:
+        if first.encoding != second.encoding:
+            return []
+        lines.append(f'assert {var}.headers["Content-Encoding"] == {string(first.encoding)}')
+        decompress = DECOMPRESS.get(first.encoding)
+        if decompress is None:
+            return lines
+        if first.decoded_is_json and second.decoded_is_json:
+            value = stable(first.decoded_json, second.decoded_json, known)
+            if is_pinned(value):
+                source = module.value(value, hint)
+                lines.append(f"assert json.loads({decompress}({var}.get_data())) == {source}")
+        elif first.decoded_text is not None and first.decoded_text == second.decoded_text:
+            text = first.decoded_text
+            if len(text) <= 120 and not volatile_line(text, known):
+                lines.append(f"assert {decompress}({var}.get_data()) == {text.encode()!r}")
+        return lines
+    if first.digest == second.digest and first.size <= EXACT_BYTES:
+        return [f"assert {var}.get_data() == {first.head[: first.size]!r}"]
+    if first.size == second.size:
+        lines.append(f"assert len({var}.get_data()) == {first.size}")
+    common = 0
+    low, high = MAGIC_BYTES
+    while common < min(high, first.size, second.size) and (
+        first.head[common : common + 1] == second.head[common : common + 1]
+    ):
+        common += 1
+    if common >= low:
+        lines.append(f"assert {var}.get_data().startswith({first.head[:common]!r})")
+    return lines
 
 
 def json_lines(

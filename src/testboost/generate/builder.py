@@ -61,6 +61,9 @@ class ModuleBuilder:
             imports.append("import pytest")
         if re.search(r"\bANY\b", text):
             imports.append("from unittest.mock import ANY")
+        for module in ("gzip", "json", "zlib"):
+            if re.search(rf"\b{module}\.\w+\(", text):
+                imports.append(f"import {module}")
         return ModulePlan(
             filename=self.filename,
             docstring=self.docstring,
@@ -72,7 +75,8 @@ class ModuleBuilder:
 
 def _import_block(imports: list[str]) -> list[str]:
     """Standard library first, then pytest, a blank line between (isort's order)."""
-    standard = sorted(i for i in imports if i.startswith("from unittest"))
+    standard = sorted(i for i in imports if i.startswith("import ") and "pytest" not in i)
+    standard += sorted(i for i in imports if i.startswith("from unittest"))
     third = sorted(i for i in imports if "pytest" in i)
     if standard and third:
         return [*standard, "", *third]

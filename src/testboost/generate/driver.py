@@ -1,6 +1,6 @@
 """Replays requests in the generated suite's own world, in a process of its own.
 
-``python -m testboost.generate.driver CONFTEST PROJECT_ROOT`` imports a generated ``conftest.py``,
+``python -m testboost.generate.driver CONFTEST PROJECT_ROOT [REPLICA]`` imports a generated ``conftest.py``,
 starts its test session (the app built from the spec, schema, users, seed rows, snapshot) inside
 its guard, then reads jobs as JSON lines on stdin and answers each line with one JSON line. A job
 is a list of steps sent in order from the restored snapshot; each step answers with what the app
@@ -12,18 +12,82 @@ Anything the app prints goes to stderr: stdout carries the answers only.
 
 from __future__ import annotations
 
+import base64
+import gzip
+import hashlib
 import importlib.util
 import json
 import os
+import random
 import sqlite3
 import sys
 import tempfile
 import traceback
+import zlib
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
 TEXT_LIMIT = 20000
+#: Bytes of a binary body sent back as they are (its start: a file's magic number).
+HEAD_BYTES = 64
+#: Media types whose bodies are bytes whatever they decode to.
+_BINARY_TYPES = ("image/", "audio/", "video/", "font/")
+_BINARY_SUBTYPES = (
+    "application/octet-stream",
+    "application/zip",
+    "application/gzip",
+    "application/pdf",
+)
+
+
+def _is_binary(data: bytes, mimetype: str, charset: str, encoding: str) -> bool:
+    """Whether a body is bytes rather than text: compressed, of a binary type, or undecodable."""
+    if encoding not in ("", "identity") or b"\x00" in data:
+        return True
+    if mimetype.startswith(_BINARY_TYPES) or mimetype.startswith(_BINARY_SUBTYPES):
+        return True
+    try:
+        data.decode(charset)
+    except (UnicodeDecodeError, LookupError):
+        return True
+    return False
+
+
+def _decoded(data: bytes, encoding: str) -> bytes | None:
+    """A compressed body as the client reads it (gzip and deflate: the standard library's)."""
+    try:
+        if encoding == "gzip":
+            return gzip.decompress(data)
+        if encoding == "deflate":
+            return zlib.decompress(data)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return None
+
+
+def _body(data: bytes, mimetype: str, charset: str, encoding: str) -> dict[str, Any]:
+    """What the generator needs of a body: its text, or for bytes their stable properties."""
+    if not _is_binary(data, mimetype, charset, encoding):
+        return {"text": data.decode(charset, errors="replace")[:TEXT_LIMIT], "binary": False}
+    found: dict[str, Any] = {
+        "text": "",
+        "binary": True,
+        "size": len(data),
+        "digest": hashlib.sha256(data).hexdigest(),
+        "head": base64.b64encode(data[:HEAD_BYTES]).decode("ascii"),
+        "encoding": encoding,
+    }
+    plain = _decoded(data, encoding)
+    if plain is not None:
+        text = plain.decode(charset, errors="replace")
+        found["decoded_text"] = text[:TEXT_LIMIT]
+        try:
+            found["decoded_json"] = json.loads(text)
+            found["decoded_is_json"] = True
+        except ValueError:
+            found["decoded_is_json"] = False
+    return found
 
 
 def _load(conftest: Path, root: Path) -> ModuleType:
@@ -81,7 +145,9 @@ def _send(
     with counter:
         response = client.open(**arguments)
         data = response.get_data()
-    text = data.decode(response.mimetype_params.get("charset", "utf-8"), errors="replace")
+    charset = response.mimetype_params.get("charset", "utf-8")
+    encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
+    body = _body(data, response.mimetype or "", charset, encoding)
     parsed = response.get_json(silent=True) if response.is_json else None
     for name, path in (step.get("bind") or {}).items():
         value: Any = parsed
@@ -95,7 +161,7 @@ def _send(
         "status": response.status_code,
         "content_type": response.content_type or "",
         "location": response.headers.get("Location"),
-        "text": text[:TEXT_LIMIT],
+        **body,
         "json": parsed,
         "is_json": response.is_json and parsed is not None,
         "statements": counter.count,
@@ -191,8 +257,26 @@ def _run_job(conftest: ModuleType, session: Any, guard: Any, job: dict[str, Any]
     }
 
 
+def _logged_in(conftest: ModuleType, session: Any) -> dict[str, str | None]:
+    """Each user of the conftest: ``None`` when logged in, else why not (the login failed, or a
+    guarded page still turned the user away)."""
+    users: dict[str, str | None] = {}
+    for name in getattr(conftest, "USERS", {}):
+        reason = getattr(session, "failed", {}).get(name)
+        if reason is None and hasattr(session, "check_logged_in"):
+            try:
+                session.check_logged_in(name)
+            except AssertionError as error:
+                reason = str(error)
+        users[name] = reason
+    return users
+
+
 def main(argv: list[str], stdin: TextIO, answers: TextIO) -> int:
-    """Serve jobs from ``stdin`` until it closes; ``argv`` is ``[CONFTEST, PROJECT_ROOT]``."""
+    """Serve jobs from ``stdin`` until it closes; ``argv`` is ``[CONFTEST, PROJECT_ROOT, REPLICA]``."""
+    # each replay process has its own random state (and hash seed, set by the parent): what two
+    # of them agree on does not come from one process's luck
+    random.seed(int(argv[2]) if len(argv) > 2 else 0)
     conftest = _load(Path(argv[0]), Path(argv[1]))
     # inside the replayer's own temporary directory, which it removes when it closes
     directory = Path(tempfile.mkdtemp(prefix="testboost-replay-", dir=Path(argv[0]).parent))
@@ -203,7 +287,7 @@ def main(argv: list[str], stdin: TextIO, answers: TextIO) -> int:
             answers.write(json.dumps({"setup_error": traceback.format_exc()[-4000:]}) + "\n")
             answers.flush()
             return 1
-        answers.write(json.dumps({"ready": True}) + "\n")
+        answers.write(json.dumps({"ready": True, "users": _logged_in(conftest, session)}) + "\n")
         answers.flush()
         for line in stdin:
             if not line.strip():

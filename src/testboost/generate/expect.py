@@ -14,6 +14,7 @@ the lines that set this answer apart from the route's usual one.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -130,16 +131,43 @@ def _mixed(text: str) -> bool:
 def stable(first: Any, second: Any, known: Known, key: str | None = None) -> Any:
     """``first`` with every part that differs from ``second`` or is volatile replaced by ANY."""
     if isinstance(first, dict) and isinstance(second, dict):
-        if list(first) != list(second):
+        if set(first) != set(second):
             return ANY_VALUE
         return {k: stable(first[k], second[k], known, k) for k in first}
     if isinstance(first, list) and isinstance(second, list):
-        if len(first) != len(second):
+        if len(first) != len(second) or (first != second and _reordered(first, second)):
+            # the same items in another order (a set, a dict keyed by hash): no position is
+            # stable, even one where both replays happen to agree
             return ANY_VALUE
-        return [stable(a, b, known, key) for a, b in zip(first, second, strict=True)]
+        items = [stable(a, b, known, key) for a, b in zip(first, second, strict=True)]
+        varying = _varying_fields(first, second)
+        if not varying:
+            return items
+        # a field of a list's objects that changed in one item is not pinned in any: where the
+        # replays agreed on it, they agreed by chance (rows numbered in a hash-seeded order)
+        return [
+            {k: ANY_VALUE if k in varying else v for k, v in item.items()}
+            if isinstance(item, dict)
+            else item
+            for item in items
+        ]
     if type(first) is not type(second) or first != second:
         return ANY_VALUE
     return ANY_VALUE if volatile_scalar(first, key, known) else first
+
+
+def _varying_fields(first: list[Any], second: list[Any]) -> set[str]:
+    """The fields of a list of objects that differ between the replays in at least one item."""
+    if not all(isinstance(item, dict) for item in [*first, *second]):
+        return set()
+    return {k for a, b in zip(first, second, strict=True) for k in {*a, *b} if a.get(k) != b.get(k)}
+
+
+def _reordered(first: list[Any], second: list[Any]) -> bool:
+    """Whether two lists hold the same items in a different order."""
+    keys = [json.dumps(item, sort_keys=True, default=repr) for item in first]
+    others = [json.dumps(item, sort_keys=True, default=repr) for item in second]
+    return keys != others and sorted(keys) == sorted(others)
 
 
 def is_pinned(value: Any) -> bool:

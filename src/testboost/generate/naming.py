@@ -7,6 +7,8 @@ The resource part comes from the rule: ``/api/orders/<int:order_id>/items`` is `
 'order_items'
 >>> resource_slug("/")
 'index'
+>>> resource_prefix("/api/v1/orders/<int:order_id>/items")
+'orders'
 """
 
 from __future__ import annotations
@@ -46,6 +48,20 @@ def resource_slug(rule: str) -> str:
         words.append(singular(segment) if _VARIABLE.match(following) else segment)
     slug = identifier("_".join(words), default="")
     return slug or "index"
+
+
+def resource_prefix(rule: str) -> str:
+    """The resource a rule belongs to: its first path segment after ``api``/``v1`` prefixes, as
+    an identifier (``/api/v1/orders/<int:id>/items`` → ``orders``); ``index`` for ``/`` and ``app``
+    when the first segment is a variable."""
+    segments = [s for s in rule.split("/") if s]
+    while segments and _PREFIXES.match(segments[0]):
+        segments = segments[1:]
+    if not segments:
+        return "index"
+    if _VARIABLE.match(segments[0]) or "<" in segments[0]:
+        return "app"
+    return identifier(segments[0], default="app")
 
 
 def make_test_name(method: str, rule: str, behaviour: str) -> str:

@@ -31,7 +31,7 @@ from testboost.generate.material import (
     defects_by_request,
     groups,
 )
-from testboost.generate.naming import resource_slug
+from testboost.generate.naming import resource_prefix
 from testboost.generate.plan import ModulePlan
 from testboost.generate.pycode import identifier
 from testboost.generate.repair import Values, html_text, message_text, propose
@@ -42,6 +42,7 @@ from testboost.generate.routes import (
     case_test,
     consistent,
     is_rejection,
+    pinning_test,
     rejection_tests,
     success_test,
 )
@@ -64,6 +65,7 @@ class Material:
     defects: tuple[Defect, ...]
     context: Context
     findings: tuple[Finding, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 def gather(
@@ -75,7 +77,9 @@ def gather(
 ) -> Material:
     """Stages 1 to 3: groups, repaired requests, variants, and all replays."""
     defects = defects_by_request(result.exchanges, result.facts, findings)
-    found = groups(routes, result.exchanges, defects)
+    found, notes = for_identities(
+        groups(routes, result.exchanges, defects), findings, replayer.users, world
+    )
     values = _values(world)
     found = repair(found, replayer, values, _taken(world))
     for index, group in enumerate(found):
@@ -113,7 +117,55 @@ def gather(
         tuple(defect_list),
         context,
         tuple(findings),
+        tuple(notes),
     )
+
+
+def for_identities(
+    found: Sequence[Group],
+    findings: Sequence[Finding],
+    users: Mapping[str, str | None],
+    world: World,
+) -> tuple[list[Group], list[str]]:
+    """The groups without the requests of users that did not log in in the suite's world.
+
+    A test sent as such a user would need a fixture the conftest cannot give (or one that fails):
+    it is not written, and a note per user says how many requests and findings that leaves out.
+    """
+    allowed = {name for name, reason in users.items() if reason is None}
+
+    def kept(sample: Sample | None) -> bool:
+        return sample is None or sample.step.identity is None or sample.step.identity in allowed
+
+    dropped: dict[str, int] = {}
+    result: list[Group] = []
+    for group in found:
+        for sample in (group.valid, *group.cases):
+            if not kept(sample):
+                assert sample is not None and sample.step.identity is not None
+                dropped[sample.step.identity] = dropped.get(sample.step.identity, 0) + 1
+        valid = group.valid if kept(group.valid) else None
+        result.append(replace(group, valid=valid, cases=tuple(c for c in group.cases if kept(c))))
+    lost: dict[str, int] = {}
+    for finding in findings:
+        identity = finding.request.identity
+        if identity is not None and identity not in allowed:
+            lost[identity] = lost.get(identity, 0) + 1
+    notes = []
+    for identity in sorted(set(dropped) | set(lost), key=str):
+        reason = users.get(identity) or (
+            "no login worked when the app was probed"
+            if not world.logs_in
+            else "the conftest has no such user"
+        )
+        first_line = reason.strip().splitlines()[0] if reason.strip() else reason
+        findings_part = f" and {lost[identity]} finding(s)" if lost.get(identity) else ""
+        notes.append(
+            f"no tests as user {identity}: {dropped.get(identity, 0)} request(s){findings_part} "
+            f"sent as {identity} are left out, because {identity} could not log in in the "
+            f"suite's world ({first_line})"
+        )
+    return result, notes
 
 
 def _values(world: World) -> Values:
@@ -407,20 +459,60 @@ def _field_variants(body: Mapping[str, Any]) -> list[tuple[str, str, dict[str, A
 
 
 def module_name(route: Route) -> str:
-    """``test_<blueprint>.py``, or the first word of the path for routes outside blueprints."""
+    """``test_<blueprint>.py``; for routes outside blueprints, one module per resource: the first
+    segment of the path after ``api``/``v1`` prefixes (``/api/orders/<id>`` → ``test_orders.py``)."""
     if route.blueprint:
         name = identifier(route.blueprint.replace(".", "_"), default="app")
     else:
-        name = resource_slug(
-            "/" + (route.rule.strip("/").split("/")[0] if route.rule.strip("/") else "")
-        )
-        name = name.split("_")[0] if name != "index" else "index"
-        if name.startswith("<") or not name:
-            name = "app"
+        name = resource_prefix(route.rule)
     filename = f"test_{name}.py"
     if filename in (FLOWS_MODULE, BUDGETS_MODULE):
         filename = f"test_{name}_routes.py"
     return filename
+
+
+#: A blueprint with more (route, method) pairs than this is split into one module per resource.
+SPLIT_PAIRS = 40
+
+
+def module_names(found: Sequence[Group]) -> dict[tuple[str, str], str]:
+    """The module of each route (keyed by endpoint and rule): :func:`module_name`, except that a
+    large blueprint spanning several resources (a whole API on one blueprint) gets one module per
+    resource, named ``test_<blueprint>_<resource>.py``."""
+    names = {(g.route.endpoint, g.rule): module_name(g.route) for g in found}
+    by_module: dict[str, list[Group]] = {}
+    for group in found:
+        if group.route.blueprint:
+            by_module.setdefault(names[(group.route.endpoint, group.rule)], []).append(group)
+    for filename, members in by_module.items():
+        if len(members) <= SPLIT_PAIRS:
+            continue
+        rules = sorted({g.rule for g in members})
+        shared = _shared_segments(rules)
+        resources = {rule: _resource_after(rule, shared) for rule in rules}
+        if len(set(resources.values())) < 2:
+            continue
+        stem = filename.removeprefix("test_").removesuffix(".py")
+        for group in members:
+            names[(group.route.endpoint, group.rule)] = f"test_{stem}_{resources[group.rule]}.py"
+    return names
+
+
+def _shared_segments(rules: Sequence[str]) -> int:
+    """How many leading path segments every rule shares (variables never count)."""
+    split = [[s for s in rule.split("/") if s] for rule in rules]
+    count = 0
+    while all(len(parts) > count for parts in split):
+        segment = split[0][count]
+        if "<" in segment or any(parts[count] != segment for parts in split):
+            break
+        count += 1
+    return count
+
+
+def _resource_after(rule: str, shared: int) -> str:
+    rest = [s for s in rule.split("/") if s][shared:]
+    return resource_prefix("/" + "/".join(rest)) if rest else "index"
 
 
 def _docstring(filename: str, routes: Sequence[Route]) -> str:
@@ -434,19 +526,21 @@ def _docstring(filename: str, routes: Sequence[Route]) -> str:
 def route_modules(material: Material, skipped: list[str] | None = None) -> dict[str, ModuleBuilder]:
     """The tests of every route, by module, with each defect as an xfail test in its route's module."""
     context = material.context
+    layout = module_names(material.groups)
     by_module: dict[str, list[Group]] = {}
     for group in material.groups:
-        by_module.setdefault(module_name(group.route), []).append(group)
+        by_module.setdefault(layout[(group.route.endpoint, group.rule)], []).append(group)
     modules: dict[str, ModuleBuilder] = {}
     written: set[str] = set()
     for filename, members in by_module.items():
         module = ModuleBuilder(filename, _docstring(filename, [g.route for g in members]))
         modules[filename] = module
         for group in members:
-            _route_tests(material, module, group, written)
+            if not _route_tests(material, module, group, written):
+                _pin_today(material, module, group, skipped)
     for defect in material.defects:
         home = next(
-            (module_name(g.route) for g in material.groups if g.rule == defect.rule),
+            (layout[(g.route.endpoint, g.rule)] for g in material.groups if g.rule == defect.rule),
             None,
         )
         if home is None or home not in modules:
@@ -463,10 +557,36 @@ def route_modules(material: Material, skipped: list[str] | None = None) -> dict[
     return modules
 
 
+def _pin_today(
+    material: Material, module: ModuleBuilder, group: Group, notes: list[str] | None
+) -> None:
+    """A passing test for a route that has none: its valid request, else another it answers
+    below 500 (not a 405, which never reaches the view)."""
+    candidates = [group.valid, *(c for c in group.cases if c.kind != "wrong-method")]
+    for sample in candidates:
+        if sample is None:
+            continue
+        pair = replay_of(material, sample.step)
+        if pair is None:
+            continue
+        test = pinning_test(material.context, module, group, sample, pair)
+        if test is not None:
+            module.add(test)
+            return
+    if notes is not None and candidates and any(c is not None for c in candidates):
+        notes.append(
+            f"no passing test for {group.method} {group.rule}: none of its requests got an "
+            "answer below 500 that both replays agreed on"
+        )
+
+
 def _route_tests(
     material: Material, module: ModuleBuilder, group: Group, written: set[str]
-) -> None:
+) -> bool:
+    """Write the tests of one (route, method); whether one of them passes today and reaches the
+    view (not an xfail, not a 405)."""
     context = material.context
+    pins = False
     usual: Any = None
     valid = group.valid
     if valid is not None and not valid.defects:
@@ -478,6 +598,8 @@ def _route_tests(
             if test is not None:
                 written.add(key)
                 module.add(test)
+                pins = True
+        pins = pins or key in written  # the same request pinned under another rule
     elif valid is not None:
         usual = consistent(replay_of(material, valid.step))
     rejections: list[tuple[Sample, Pair]] = []
@@ -504,8 +626,10 @@ def _route_tests(
         if test is not None:
             written.add(key)
             module.add(test)
+            pins = pins or sample.kind != "wrong-method"
     for test in rejection_tests(context, module, group, rejections, usual):
         module.add(test)
+        pins = True
     for sample, pair in crashes:
         defect = Defect(
             "crash",
@@ -517,6 +641,7 @@ def _route_tests(
         test = defect_test(context, module, defect, pair)
         if test is not None:
             module.add(test)
+    return pins
 
 
 def plans(modules: Mapping[str, ModuleBuilder]) -> list[ModulePlan]:

@@ -5,7 +5,8 @@ A :class:`Replayer` writes the rendered ``conftest.py`` into a temporary directo
 pytest will import it). :meth:`Replayer.run` sends :class:`Job` records and returns one
 :class:`Outcome` per job. Every assertion the writer emits is taken from an outcome, so it holds
 in the generated suite by construction; :meth:`Replayer.run_twice` sends every job a second time,
-in reverse order, to tell stable values from volatile ones.
+in reverse order and in a second process with another hash seed and random state, to tell stable
+values from volatile ones.
 
 >>> with Replayer(conftest_source, root=Path.cwd()) as replayer:     # doctest: +SKIP
 ...     [outcome] = replayer.run([Job((Step("GET", "/health"),))])
@@ -15,6 +16,7 @@ in reverse order, to tell stable values from volatile ones.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -131,6 +133,16 @@ class Seen:
     json: Any
     is_json: bool
     statements: int
+    #: a body of bytes (compressed, an image, undecodable): ``text`` is empty, and these say what
+    #: is stable about it: its size, digest, first bytes, Content-Encoding, and decompressed form
+    binary: bool = False
+    size: int = 0
+    digest: str = ""
+    head: bytes = b""
+    encoding: str = ""
+    decoded_text: str | None = None
+    decoded_json: Any = None
+    decoded_is_json: bool = False
 
     @property
     def mimetype(self) -> str:
@@ -171,36 +183,45 @@ class Outcome:
         return self.steps[-1]
 
 
-class Replayer:
-    """A child process serving jobs in the world of a rendered ``conftest.py``."""
+#: Each replay process's hash seed and random seed: fixed, so that a run repeats, and different
+#: between the two processes, so that what both agree on does not come from one random state.
+REPLICAS = ((1, 0), (2, 1))
 
-    def __init__(self, conftest_source: str, *, root: Path) -> None:
-        self.conftest_source = conftest_source
-        self.root = root
-        self._directory: tempfile.TemporaryDirectory[str] | None = None
-        self._process: subprocess.Popen[str] | None = None
-        self._log = Path(os.devnull)
 
-    def __enter__(self) -> Replayer:
-        self._directory = tempfile.TemporaryDirectory(prefix="testboost-generate-")
-        conftest = Path(self._directory.name, "conftest.py")
-        conftest.write_text(self.conftest_source, encoding="utf-8")
-        environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+class _Child:
+    """One replay process: the driver serving jobs in the world of the conftest."""
+
+    def __init__(self, conftest: Path, root: Path, replica: int) -> None:
+        hash_seed, random_seed = REPLICAS[replica]
+        environment = {
+            **os.environ,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": str(hash_seed),
+        }
         # The app's logs go to a file: a full stderr pipe would block the child.
-        self._log = Path(self._directory.name, "stderr.log")
-        with self._log.open("w", encoding="utf-8") as log:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "testboost.generate.driver", str(conftest), str(self.root)],
+        self.log = conftest.with_name(f"stderr-{replica}.log")
+        with self.log.open("w", encoding="utf-8") as log:
+            self.process: subprocess.Popen[str] | None = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "testboost.generate.driver",
+                    str(conftest),
+                    str(root),
+                    str(random_seed),
+                ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
-                cwd=self.root,
+                cwd=root,
                 text=True,
                 env=environment,
             )
-        first = self._read_line()
+        first = self.read_line()
+        #: the conftest's users: ``None`` when logged in, else why not
+        self.users: dict[str, str | None] = dict((first or {}).get("users") or {})
         if first is None or "setup_error" in first:
-            detail = (first or {}).get("setup_error") or self._stderr()
+            detail = (first or {}).get("setup_error") or self.stderr()
             self.close()
             last = [line for line in (detail or "").strip().splitlines() if line.strip()]
             raise UsageError(
@@ -209,7 +230,88 @@ class Replayer:
                 "Run with --debug for the details.",
                 detail=detail,
             )
+
+    def read_line(self) -> dict[str, Any] | None:
+        assert self.process is not None and self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            return None
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def stderr(self) -> str:
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        try:
+            return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def run(self, jobs: Sequence[Job]) -> list[Outcome]:
+        assert self.process is not None and self.process.stdin is not None
+        payload = json.dumps({"jobs": [job.document() for job in jobs]}, default=repr)
+        self.process.stdin.write(payload + "\n")
+        self.process.stdin.flush()
+        answer = self.read_line()
+        if answer is None or "results" not in answer:
+            raise UsageError(
+                "The replay of the recorded requests stopped: the app crashed its process. "
+                "Run with --debug for the details.",
+                detail=self.stderr(),
+            )
+        return [_outcome(result) for result in answer["results"]]
+
+    def close(self) -> None:
+        if self.process is None:
+            return
+        process, self.process = self.process, None
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+class Replayer:
+    """Two child processes serving jobs in the world of a rendered ``conftest.py``.
+
+    :meth:`run` uses the first; :meth:`run_twice` sends the jobs to the first and, in reverse
+    order, to the second (started when first needed), whose hash seed and random seed differ:
+    two independent replays.
+    """
+
+    def __init__(self, conftest_source: str, *, root: Path) -> None:
+        self.conftest_source = conftest_source
+        self.root = root
+        self._directory: tempfile.TemporaryDirectory[str] | None = None
+        self._children: list[_Child] = []
+
+    def __enter__(self) -> Replayer:
+        self._directory = tempfile.TemporaryDirectory(prefix="testboost-generate-")
+        self._start()
         return self
+
+    def _start(self) -> _Child:
+        assert self._directory is not None
+        replica = len(self._children)
+        folder = Path(self._directory.name, f"replica-{replica}")
+        folder.mkdir()
+        conftest = folder / "conftest.py"
+        conftest.write_text(self.conftest_source, encoding="utf-8")
+        try:
+            child = _Child(conftest, self.root, replica)
+        except BaseException:
+            self.close()
+            raise
+        self._children.append(child)
+        return child
 
     def __exit__(
         self,
@@ -220,62 +322,38 @@ class Replayer:
         self.close()
 
     def close(self) -> None:
-        """Stop the child process and remove its directory."""
-        if self._process is not None:
-            process, self._process = self._process, None
-            if process.stdin is not None:
-                process.stdin.close()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
+        """Stop the child processes and remove their directory."""
+        for child in self._children:
+            child.close()
+        self._children = []
         if self._directory is not None:
             self._directory.cleanup()
             self._directory = None
 
-    def _read_line(self) -> dict[str, Any] | None:
-        assert self._process is not None and self._process.stdout is not None
-        line = self._process.stdout.readline()
-        if not line:
-            return None
-        answer: dict[str, Any] = json.loads(line)
-        return answer
+    @property
+    def users(self) -> dict[str, str | None]:
+        """The users of the conftest, each ``None`` when it logged in, else why it did not."""
+        return dict(self._children[0].users) if self._children else {}
 
-    def _stderr(self) -> str:
-        if self._process is not None:
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-        try:
-            return self._log.read_text(encoding="utf-8", errors="replace")[-4000:]
-        except OSError:
-            return ""
+    @property
+    def logged_in(self) -> frozenset[str]:
+        """The users that logged in in the suite's world: only their tests can be written."""
+        return frozenset(name for name, reason in self.users.items() if reason is None)
 
     def run(self, jobs: Sequence[Job]) -> list[Outcome]:
         """Send ``jobs`` (each from the seeded database) and return their outcomes in order."""
         if not jobs:
             return []
-        assert self._process is not None and self._process.stdin is not None
-        payload = json.dumps({"jobs": [job.document() for job in jobs]}, default=repr)
-        self._process.stdin.write(payload + "\n")
-        self._process.stdin.flush()
-        answer = self._read_line()
-        if answer is None or "results" not in answer:
-            raise UsageError(
-                "The replay of the recorded requests stopped: the app crashed its process. "
-                "Run with --debug for the details.",
-                detail=self._stderr(),
-            )
-        return [_outcome(result) for result in answer["results"]]
+        return self._children[0].run(jobs)
 
     def run_twice(self, jobs: Sequence[Job]) -> list[tuple[Outcome, Outcome]]:
-        """Every job twice, the second pass in reverse order: pairs of outcomes, in order."""
-        first = self.run(jobs)
-        second = list(reversed(self.run(list(reversed(jobs)))))
+        """Every job twice, the second time in the other process and in reverse order: pairs of
+        outcomes, in order."""
+        if not jobs:
+            return []
+        first = self._children[0].run(jobs)
+        other = self._children[1] if len(self._children) > 1 else self._start()
+        second = list(reversed(other.run(list(reversed(jobs)))))
         return list(zip(first, second, strict=True))
 
 
@@ -289,6 +367,14 @@ def _outcome(result: Mapping[str, Any]) -> Outcome:
             json=step.get("json"),
             is_json=bool(step.get("is_json")),
             statements=int(step.get("statements") or 0),
+            binary=bool(step.get("binary")),
+            size=int(step.get("size") or 0),
+            digest=str(step.get("digest") or ""),
+            head=base64.b64decode(step.get("head") or ""),
+            encoding=str(step.get("encoding") or ""),
+            decoded_text=step.get("decoded_text"),
+            decoded_json=step.get("decoded_json"),
+            decoded_is_json=bool(step.get("decoded_is_json")),
         )
         for step in result.get("steps", [])
     )
