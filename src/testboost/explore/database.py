@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,6 +195,10 @@ class SandboxDatabase:
 
     def restore(self, snapshot: Mapping[Path, sqlite3.Connection]) -> None:
         """Put every database file back to the state of ``snapshot``."""
+        if "sqlalchemy" in sys.modules:  # a session the app left open holds a lock
+            from sqlalchemy.orm import close_all_sessions
+
+            close_all_sessions()
         for file, copy in snapshot.items():
             target = self._connection(file)
             if target.in_transaction:  # SQLite refuses a backup into a file being read or written
