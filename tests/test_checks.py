@@ -64,6 +64,7 @@ def exchange(
     query: Sequence[tuple[str, str]] = (),
     timed_out: bool = False,
     seconds: float = 0.01,
+    table: str | None = None,
 ) -> Exchange:
     """An exchange as the explorer records it; ``json_body`` makes a JSON answer, ``body`` text."""
     if path is None:
@@ -79,7 +80,7 @@ def exchange(
         rule=rule,
         endpoint="api." + rule.strip("/").replace("/", "_"),
         method=method,
-        case=Case(kind, kind, field, location if field else None, value),
+        case=Case(kind, kind, field, location if field else None, value, table),
         request=ProbeRequest(
             method,
             path,

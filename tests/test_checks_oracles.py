@@ -7,7 +7,7 @@ from typing import Any
 
 from test_checks import changed, exchange, facts, raised
 
-from testboost.checks import Finding, load_checks
+from testboost.checks import Finding, fold, load_checks
 from testboost.explore.exchange import Exchange, ForeignKey, ProbeFacts
 from testboost.sandbox import NetworkAttempt
 
@@ -96,8 +96,8 @@ def test_server_error_reports_a_5xx_without_exception_and_a_time_out() -> None:
         error=raised("RequestTimeout", "the request did not finish in 5 s"),
     )
     assert messages("server-error", [unavailable, slow]) == [
-        "answered 503 for a valid request",
-        "request did not finish in 5 s for a valid request",
+        "answered 503 for GET /api/items/1 with no body and no query",
+        "request did not finish in 5 s for POST /api/items/1 with no body and no query",
     ]
 
 
@@ -552,7 +552,8 @@ def test_broken_object_auth_fires_when_user_b_reads_user_a_s_order() -> None:
     )
     anonymous = exchange("anonymous", rule=ORDER, status=401, json_body={"msg": "missing token"})
     assert messages("broken-object-auth", [read, anonymous]) == [
-        "user B got user A's object (id = 5) with 200"
+        "user B got user A's object (id = 5) with 200; without credentials it "
+        "answers 401, and no list, search or public answer shows it to B"
     ]
 
 
@@ -623,7 +624,8 @@ def test_non_json_error_fires_on_an_html_error_page_of_a_json_route() -> None:
     )
     (finding,) = run("non-json-error", [valid, html])
     assert finding.message == (
-        "answered 404 with text/html instead of JSON for an order id that does not exist"
+        "answered 404 with text/html instead of JSON for an order id that does not exist: "
+        "the app has no JSON handler for 404"
     )
     assert finding.severity == "medium"
 
@@ -658,7 +660,7 @@ def test_non_json_error_leaves_html_views_of_a_mixed_app_alone() -> None:
     assert run("non-json-error", [api, login_redirect, crash, unknown]) == []
 
 
-def test_non_json_error_reports_werkzeug_405_pages_once_for_the_whole_app() -> None:
+def test_non_json_error_reports_a_missing_handler_once_for_the_whole_app() -> None:
     def html_405(rule: str, method: str) -> Exchange:
         return exchange("wrong-method", rule=rule, method=method, status=405, body="<p>405</p>")
 
@@ -669,11 +671,16 @@ def test_non_json_error_reports_werkzeug_405_pages_once_for_the_whole_app() -> N
         html_405("/api/a", "PATCH"),
         html_405("/api/a", "PUT"),
     ]
-    (finding,) = run("non-json-error", answers)
+    (finding,) = fold(run("non-json-error", answers))
     assert (finding.rule, finding.method, finding.count) == ("/api/a", "PATCH", 3)
+    assert [(p.method, p.rule) for p in finding.routes] == [
+        ("PATCH", "/api/a"),
+        ("PUT", "/api/a"),
+        ("PUT", "/api/b"),
+    ]
     assert finding.message == (
         "answered 405 with text/html instead of JSON for PATCH, a method the route does not "
-        "accept (as does 1 other route): the app has no JSON handler for 405"
+        "accept: the app has no JSON handler for 405"
     )
 
 
@@ -970,7 +977,8 @@ def test_orphaned_rows_fires_on_a_partial_write_of_a_failed_request() -> None:
     )
     (finding,) = run("orphaned-rows", [partial])
     assert finding.message == (
-        "answered 500 for a valid request but inserted 1 row of orders: a partial write"
+        "answered 500 for POST /api/orders with no body and no query but inserted 1 row of orders: "
+        "a partial write"
     )
     assert finding.location == "shop/orders.py:40"
 
@@ -1006,7 +1014,8 @@ def test_orphaned_rows_fires_on_a_write_left_by_a_refused_request() -> None:
         changes=(changed.update("orders", 1, {"id": 1, "note": "a"}, note="b"),),
     )
     assert messages("orphaned-rows", [header_only, forbidden_after_write]) == [
-        "answered 404 for a valid request but inserted 1 row of orders: a partial write",
+        "answered 404 for POST /api/orders with no body and no query but inserted 1 row of orders: "
+        "a partial write",
         "answered 403 for user B's request on user A's object but updated 1 row of orders: "
         "a partial write",
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,9 +58,11 @@ def test_scan_leaves_the_project_and_home_byte_for_byte(
     assert result.exit_code == 0, result.output
     assert (tree(directory), tree(home)) == before
     notes = json.loads(report.read_text())["notes"]
+    source = (APPS / "hostile_app.py").read_text().splitlines()
+    line = next(n for n, text in enumerate(source, 1) if '"uploads").mkdir' in text)
     refused = [n for n in notes if "refused, testboost never touches your files" in n]
     assert any(
-        n.startswith("POST /upload tried to create a folder ") and "hostile_app.py:30" in n
+        n.startswith("POST /upload tried to create a folder ") and f"hostile_app.py:{line}" in n
         for n in refused
     )
     assert any(n.startswith("DELETE /cache tried to delete ") for n in refused)
@@ -134,3 +137,49 @@ def test_a_view_that_ends_the_process_costs_one_request_not_the_scan(
     # the routes after them were probed as usual
     routes = {r["rule"]: r for r in json.loads(report.read_text())["routes"]}
     assert routes["/scratch"]["requests"] > 0
+
+
+def test_a_cache_folder_made_while_loading_stays_usable_and_is_removed(tmp_path: Path) -> None:
+    guard = HostGuard(allowed=(tmp_path / "sandbox",), scratch=tmp_path / "sandbox" / "saved")
+    cache = tmp_path / ".data" / "cache"
+    with guard.loading():
+        cache.mkdir(parents=True)
+        (cache / "tmp1").write_text("a")
+        (cache / "tmp1").rename(cache / "entry")  # how cachelib writes an entry
+    with guard.driving():
+        (cache / "tmp2").write_text("b")
+        (cache / "tmp2").replace(cache / "entry")
+        with pytest.raises(PermissionError):
+            (tmp_path / "elsewhere.txt").write_text("no")
+    assert (cache / "entry").read_text() == "b"
+    assert guard.restore() == []
+    assert not (tmp_path / ".data").exists()
+
+
+def test_a_thread_of_the_app_dying_is_a_note_not_a_raw_traceback(
+    project: tuple[Path, Path], tmp_path: Path
+) -> None:
+    report = tmp_path / "report.json"
+    process = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "testboost",
+            "scan",
+            "--app",
+            "hostile_app:create_app()",
+            "--json",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert process.returncode == 0, process.stderr
+    assert "Exception in thread" not in process.stdout + process.stderr
+    notes = json.loads(report.read_text())["notes"]
+    assert any(
+        n.startswith("a thread of the app failed (not judged as a finding): gaierror")
+        for n in notes
+    )

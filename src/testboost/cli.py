@@ -340,7 +340,7 @@ def _diagnose(
 ) -> tuple[Report, ProbeResult, tuple[Route, ...]]:
     """Load, inventory, explore and check one app: the diagnosis ``scan`` and ``demo`` print."""
     from testboost.checks import load_checks, run_checks
-    from testboost.report.model import build_report
+    from testboost.report.model import SandboxSetup, build_report
 
     unknown = sorted({*select, *ignore} - load_checks().keys())
     if unknown:
@@ -355,6 +355,7 @@ def _diagnose(
             result = _explore_with_progress(
                 app, spec, inventory, sandbox, seed, budget, timeout, setup
             )
+        moved = tuple(dict.fromkeys((r.setting, r.original) for r in sandbox.redirects))
     with stage("checks"):
         findings = run_checks(result.exchanges, result.facts, select=select or None, ignore=ignore)
     report = build_report(
@@ -367,6 +368,7 @@ def _diagnose(
         requests=result.requests,
         notes=result.notes,
         reach=result.reach,
+        setup=SandboxSetup(result.schema, moved),
     )
     return report, result, inventory
 

@@ -68,14 +68,26 @@ class AuthConfig:
     basic: bool = False
 
     def fill(self, values: Mapping[str, str]) -> dict[str, Any]:
-        """The login body with the placeholders of one user filled in."""
-        filled: dict[str, Any] = {}
-        for key, value in self.body.items():
-            if isinstance(value, str):
-                for name in PLACEHOLDERS:
-                    value = value.replace("{" + name + "}", values.get(name, ""))
-            filled[key] = value
+        """The login body with the placeholders of one user filled in (nested tables too).
+
+        >>> AuthConfig("/login", {"user": {"email": "{email}"}}).fill({"email": "a@b.c"})
+        {'user': {'email': 'a@b.c'}}
+        """
+        filled = _filled(dict(self.body), values)
+        assert isinstance(filled, dict)
         return filled
+
+
+def _filled(value: Any, values: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        for name in PLACEHOLDERS:
+            value = value.replace("{" + name + "}", values.get(name, ""))
+        return value
+    if isinstance(value, Mapping):
+        return {key: _filled(inner, values) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_filled(inner, values) for inner in value]
+    return value
 
 
 def load_auth_config(directory: Path | None = None) -> AuthConfig | None:

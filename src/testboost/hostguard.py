@@ -177,7 +177,9 @@ class HostGuard:
             self._write(path, "write")
         elif event == "os.rename":
             for path in args[:2]:
-                if not self._inside_sandbox(path):
+                if self._mode == "loading":
+                    self._write(path, "rename")  # saved or noted, and undone at the end
+                elif not self._inside_sandbox(path):
                     self._refuse("rename", _text(path))
         elif event in _PATH_EVENTS and args:
             action = _PATH_EVENTS[event]
@@ -205,13 +207,19 @@ class HostGuard:
         missing = target
         while not missing.parent.exists() and missing.parent != missing:
             missing = missing.parent
-        self._created.append(missing)
+        self._created.append(Path(os.path.realpath(missing)))
 
     def _inside_sandbox(self, path: object) -> bool:
+        """Whether ``path`` is the sandbox's, or something the app made in this run's loading.
+
+        What the app created while loading (a cache folder, a log file) is removed at the end,
+        so writing there later touches nothing of the user's.
+        """
         if not isinstance(path, str | bytes | os.PathLike):
             return True  # a file descriptor: the open that made it was judged already
         resolved = os.path.realpath(os.fsdecode(path))
-        return any(resolved == root or resolved.startswith(root + os.sep) for root in self.allowed)
+        roots = (*self.allowed, *(str(p) for p in self._created))
+        return any(resolved == root or resolved.startswith(root + os.sep) for root in roots)
 
     def _refuse(self, action: str, target: str) -> None:
         stack = traceback.extract_stack()[:-4]

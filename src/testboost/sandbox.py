@@ -178,6 +178,8 @@ class Sandbox:
         self.network_attempts: list[NetworkAttempt] = []
         #: Called with each SQL statement a raw ``sqlite3`` connection of the app runs.
         self.statement_listeners: list[Callable[[str], None]] = []
+        #: Exceptions the app's own threads died of, one line each (never printed raw).
+        self.thread_errors: list[str] = []
         #: SQLAlchemy engines the app created (pointed into the sandbox), for its schema.
         self.engines: list[Any] = []
         #: Paths the app changed while loading that could not be put back (normally none).
@@ -399,6 +401,7 @@ class Sandbox:
             _patched_sqlite(self),
             _patched_create_engine(self),
             _temporary_files_in(self.directory),
+            _quiet_threads(self),
             self.host.loading(),
         ):
             yield self
@@ -411,6 +414,7 @@ class Sandbox:
             _patched_sqlite(self),
             _patched_create_engine(self),
             _temporary_files_in(self.directory),
+            _quiet_threads(self),
             self.host.driving(),
         ):
             yield self
@@ -494,11 +498,12 @@ def _patched_sqlite(sandbox: Sandbox) -> Iterator[None]:
         return connection
 
     connect.__wrapped__ = real_connect  # type: ignore[attr-defined]
-    sqlite3.connect = connect  # type: ignore[assignment]
+    # SQLAlchemy's pysqlite dialect connects through sqlite3.dbapi2, a module of its own
+    sqlite3.connect = sqlite3.dbapi2.connect = connect  # type: ignore[assignment]
     try:
         yield
     finally:
-        sqlite3.connect = real_connect  # type: ignore[assignment]
+        sqlite3.connect = sqlite3.dbapi2.connect = real_connect  # type: ignore[assignment]
 
 
 @contextmanager
@@ -524,6 +529,31 @@ def _patched_create_engine(sandbox: Sandbox) -> Iterator[None]:
         yield
     finally:
         module.create_engine = real
+
+
+@contextmanager
+def _quiet_threads(sandbox: Sandbox) -> Iterator[None]:
+    """Keep exceptions of the app's own threads (a mail sender the sandbox cut off) as records.
+
+    Python prints them as raw tracebacks otherwise, over testboost's output.
+    """
+    saved = threading.excepthook
+
+    def hook(arguments: threading.ExceptHookArgs) -> None:
+        if arguments.exc_type is SystemExit or arguments.exc_value is None:
+            return
+        stack = traceback.extract_tb(arguments.exc_traceback)
+        with sandbox._lock:
+            sandbox.thread_errors.append(
+                f"{arguments.exc_type.__name__}: {arguments.exc_value}"
+                + (f" (at {where})" if (where := user_frame_location(stack)) else "")
+            )
+
+    threading.excepthook = hook
+    try:
+        yield
+    finally:
+        threading.excepthook = saved
 
 
 _HYPOTHESIS_HOME = "HYPOTHESIS_STORAGE_DIRECTORY"

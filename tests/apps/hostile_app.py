@@ -7,8 +7,10 @@ end the process with os._exit and crash it with a segfault.
 
 import logging
 import os
+import socket
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from flask import Flask, jsonify
@@ -52,6 +54,16 @@ def create_app():
         with tempfile.NamedTemporaryFile("w", suffix=".csv") as out:
             out.write("a,b\n")
         return jsonify(exported=True)
+
+    @app.post("/notify")
+    def notify():
+        def send():
+            socket.getaddrinfo("smtp.example.com", 25)
+
+        thread = threading.Thread(target=send)
+        thread.start()
+        thread.join()
+        return jsonify(queued=True), 202
 
     @app.post("/shutdown")
     def shutdown():

@@ -2,7 +2,9 @@
 
 A check is a function ``(exchanges, facts) -> Iterable[Finding]`` that owns its message text and
 its severity. Each check module registers itself with :func:`register`; :func:`run_checks` loads
-them all, runs the selected ones, and folds repeats into one finding per (check, method, rule).
+them all, runs the selected ones, and folds repeats into one finding per cause: first one per
+(check, method, rule), then one per ``cause`` a check names (the same exception at the same
+``file:line``, the same missing error handler) across methods and routes, listing every place.
 
 >>> findings = run_checks(exchanges, facts, ignore={"outbound-network"})  # doctest: +SKIP
 >>> findings[0].check, findings[0].severity, findings[0].count
@@ -43,11 +45,25 @@ def severity_rank(severity: str) -> int:
 
 
 @dataclass(frozen=True)
+class Place:
+    """One (method, rule) where a finding's cause shows, with the smallest request showing it there."""
+
+    method: str
+    rule: str
+    endpoint: str
+    status: int | None
+    request: ProbeRequest
+
+
+@dataclass(frozen=True)
 class Finding:
     """A defect one check saw on one (method, rule), with the smallest request that shows it.
 
     ``location`` is the user's ``file:line`` when known; ``count`` is how many exchanges showed
-    the defect once repeats are folded.
+    the defect once repeats are folded. ``cause`` names what makes the defect when it can show on
+    several routes (``ValueError at app/views.py:12``, ``no JSON handler for 405``): findings of
+    one check with the same cause are folded into one, whose ``routes`` lists every place, the
+    finding's own (method, rule) first.
     """
 
     check: str
@@ -60,6 +76,8 @@ class Finding:
     location: str | None
     request: ProbeRequest
     count: int = 1
+    cause: str | None = None
+    routes: tuple[Place, ...] = ()
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -74,6 +92,7 @@ class Finding:
         message: str,
         *,
         location: str | None = None,
+        cause: str | None = None,
     ) -> Finding:
         """A finding about ``exchange``: its method, rule, endpoint, status and request.
 
@@ -89,6 +108,14 @@ class Finding:
             message=message,
             location=location,
             request=exchange.request,
+            cause=cause,
+        )
+
+    @property
+    def places(self) -> tuple[Place, ...]:
+        """Every (method, rule) the finding shows on: ``routes``, or the finding's own place."""
+        return self.routes or (
+            Place(self.method, self.rule, self.endpoint, self.status, self.request),
         )
 
 
@@ -157,29 +184,60 @@ def run_checks(
     # a request during which the sandbox refused a write or a command did not run as the app
     # would: what it answered says something about testboost, and the run's notes name it
     # and one that failed on a table the sandbox lacks shows testboost's setup, not the app
+    # and one that failed because a service the sandbox does not run (Redis, SMTP...) was not
+    # there shows the environment: the report has one note per service (environment.py)
+    from testboost.checks.background import without_background
+    from testboost.checks.environment import unavailable_service
+
     judged = [
         exchange
         for exchange in exchanges
-        if not exchange.host and (exchange.error is None or not exchange.error.missing_schema)
+        if not exchange.host
+        and (exchange.error is None or not exchange.error.missing_schema)
+        and unavailable_service(exchange) is None
     ]
+    # what every request of a user writes whatever the route (last_seen, a session row, a view
+    # counter) is not the route's write: the write-based checks judge the changes net of it
+    judged = without_background(judged)
     return fold(finding for check_id in chosen for finding in checks[check_id](judged, facts))
 
 
 def fold(findings: Iterable[Finding]) -> list[Finding]:
-    """Fold repeats into one finding per (check, method, rule), sorted for display.
+    """Fold repeats into one finding per (check, method, rule), then one per cause, sorted.
 
-    The finding kept is the most severe of its group and, among those, the one with the smallest
-    request (shortest JSON form, then the JSON form itself, so that ties are broken the same way
-    every run); its ``count`` is the sum of the group's counts. The result is sorted by severity
-    (critical first), then rule, method and check.
+    Per (check, method, rule), the finding kept is the most severe of its group and, among those,
+    the one with the smallest request (shortest JSON form, then the JSON form itself, so that ties
+    are broken the same way every run); its ``count`` is the sum of the group's counts. Then the
+    kept findings of one check that name the same ``cause`` become one: the most severe, on the
+    first (rule, method), with ``routes`` listing every place and ``count`` the sum. The result is
+    sorted by severity (critical first), then rule, method and check.
     """
     groups: dict[tuple[str, str, str], list[Finding]] = {}
     for finding in findings:
         groups.setdefault((finding.check, finding.method, finding.rule), []).append(finding)
-    folded = [
+    per_pair = [
         dataclasses.replace(min(group, key=_preference), count=sum(f.count for f in group))
         for group in groups.values()
     ]
+    causes: dict[tuple[str, str], list[Finding]] = {}
+    folded: list[Finding] = []
+    for finding in per_pair:
+        if finding.cause is None:
+            folded.append(finding)
+        else:
+            causes.setdefault((finding.check, finding.cause), []).append(finding)
+    for group in causes.values():
+        group.sort(key=lambda f: (severity_rank(f.severity), f.rule, f.method, f.endpoint))
+        first = group[0]
+        others = sorted(group[1:], key=lambda f: (f.rule, f.method, f.endpoint))
+        places = tuple(place for f in (first, *others) for place in f.places)
+        folded.append(
+            dataclasses.replace(
+                first,
+                count=sum(f.count for f in group),
+                routes=places if len(places) > 1 else (),
+            )
+        )
     return sorted(
         folded, key=lambda f: (severity_rank(f.severity), f.rule, f.method, f.check, f.endpoint)
     )

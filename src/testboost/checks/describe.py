@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from testboost.explore.exchange import Case, Exchange, RaisedError, RowChange
+from testboost.explore.exchange import Case, Exchange, ProbeRequest, RaisedError, RowChange
 
 _LOCATIONS = {
     "json": "the JSON field",
@@ -73,7 +73,7 @@ def describe_input(exchange: Exchange) -> str:
     case = exchange.case
     kind = case.kind
     if kind == "valid":
-        return "for a valid request"
+        return f"for {sent(exchange.request)}"
     if kind == "unknown-id":
         noun = id_noun(case.field)
         article = "an" if noun[0] in "aeio" else "a"  # "a user id", "an order id"
@@ -103,6 +103,28 @@ def describe_input(exchange: Exchange) -> str:
     if kind == "wrong-method":
         return f"for {exchange.method}, a method the route does not accept"
     return f"for {case.description}" if case.description else "for a request"
+
+
+def sent(request: ProbeRequest) -> str:
+    """What a request really carried, for a message: its body and query, or that it had none.
+
+    >>> sent(ProbeRequest("GET", "/api/users"))
+    'GET /api/users with no body and no query'
+    >>> sent(ProbeRequest("POST", "/api/users", json={"name": "x"}, has_json=True))
+    'the JSON body {"name": "x"}'
+    """
+    parts = []
+    if request.has_json:
+        parts.append(f"the JSON body {show(request.json)}")
+    elif request.form is not None:
+        parts.append(f"the form {show(dict(request.form))}")
+    elif request.body is not None:
+        parts.append(f"the body {show(request.body)}")
+    if request.query:
+        parts.append(f"the query {show(request.url.split('?', 1)[1])}")
+    if not parts:
+        return f"{request.method} {request.path} with no body and no query"
+    return join_and(parts)
 
 
 def error_text(error: RaisedError) -> str:

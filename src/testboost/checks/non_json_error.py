@@ -11,14 +11,14 @@ Whether a route is a JSON API is decided from what it answered, first rule that 
 Routes with no evidence are not judged: an app mixing an API with HTML views that redirect to a
 login page keeps its HTML views. Empty error bodies (and HEAD) are not judged either.
 
-A 405 for a method a rule does not accept is raised by Werkzeug before any view runs, so its HTML
-page is the app's, not the route's: it is reported once, on the first route, with the count of
-every route that answered that way.
+An HTML error page on a JSON API is the app's error handling, not one view's: the same status
+answered with the same content type is one cause (the app has no JSON handler for it), one
+finding listing every method and route that answered so. Medium: the client gets an answer it
+cannot parse, nothing is lost.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Sequence
 
 from testboost.checks import Finding, register
@@ -33,34 +33,28 @@ CHECK = "non-json-error"
 def non_json_error(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[Finding]:
     """Error responses of JSON routes whose body is not JSON."""
     json_rules = _json_rules(exchanges)
-    wrong_method: list[Exchange] = []
     for exchange in exchanges:
         if exchange.status < 400 or exchange.is_json or exchange.method == "HEAD":
             continue
         if not exchange.body.strip() or exchange.rule not in json_rules:
             continue
-        if exchange.case.kind == "wrong-method" and exchange.status == 405:
-            wrong_method.append(exchange)
-            continue
+        content_type = _content_type(exchange)
         yield Finding.from_exchange(
-            CHECK, "medium", exchange, f"{_answer(exchange)} {describe_input(exchange)}"
+            CHECK,
+            "medium",
+            exchange,
+            f"{_answer(exchange)} {describe_input(exchange)}: the app has no JSON handler for "
+            f"{exchange.status}",
+            cause=f"{exchange.status} answered with {content_type}",
         )
-    if wrong_method:
-        first = min(wrong_method, key=lambda e: (e.rule, e.method))
-        others = len({e.rule for e in wrong_method}) - 1
-        message = f"{_answer(first)} {describe_input(first)}"
-        if others:
-            message += (
-                " (as does 1 other route)" if others == 1 else f" (as do {others} other routes)"
-            )
-        message += ": the app has no JSON handler for 405"
-        finding = Finding.from_exchange(CHECK, "medium", first, message)
-        yield dataclasses.replace(finding, count=len(wrong_method))
+
+
+def _content_type(exchange: Exchange) -> str:
+    return exchange.content_type.split(";", 1)[0].strip() or "no content type"
 
 
 def _answer(exchange: Exchange) -> str:
-    content_type = exchange.content_type.split(";", 1)[0].strip() or "no content type"
-    return f"answered {exchange.status} with {content_type} instead of JSON"
+    return f"answered {exchange.status} with {_content_type(exchange)} instead of JSON"
 
 
 def _json_rules(exchanges: Sequence[Exchange]) -> set[str]:

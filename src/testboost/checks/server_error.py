@@ -1,20 +1,28 @@
 """``server-error``: a request makes the app answer 5xx, raise, or run past the time limit.
 
 Quoted input that breaks SQL is reported by ``sql-injection`` instead, and a failure caused by the
-sandbox refusing a connection by ``outbound-network``.
+sandbox refusing a connection by ``outbound-network``. A 501, or a ``NotImplementedError`` or "not
+implemented" the app raises on purpose, is an answer, not a crash; a service the sandbox does not
+run (Redis, SMTP...) is a note (see :mod:`testboost.checks.environment`).
+
+The same exception type at the same ``file:line`` is one cause: on several methods or routes it is
+one finding listing them all. High: a crash.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from testboost.checks import Finding, register
 from testboost.checks.describe import describe_input, error_text
+from testboost.checks.environment import is_deliberately_unimplemented
 from testboost.checks.outbound_network import blocked_network_fallout
 from testboost.checks.sql_injection import injection_errors
 from testboost.explore.exchange import Exchange, ProbeFacts
 
 CHECK = "server-error"
+_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
 
 
 @register(CHECK)
@@ -24,6 +32,8 @@ def server_error(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[F
     for exchange in exchanges:
         failed = exchange.status >= 500 or exchange.error is not None or exchange.timed_out
         if not failed or id(exchange) in claimed or blocked_network_fallout(exchange):
+            continue
+        if is_deliberately_unimplemented(exchange):
             continue
         error = exchange.error
         if exchange.timed_out and exchange.seconds > 0:
@@ -40,7 +50,23 @@ def server_error(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[F
             exchange,
             f"{what} {describe_input(exchange)}",
             location=error.location if error is not None else None,
+            cause=_cause(exchange),
         )
+
+
+def _cause(exchange: Exchange) -> str | None:
+    """The exception type and where it was raised: the same on every route it breaks."""
+    error = exchange.error
+    if error is None or exchange.timed_out:
+        return None
+    if error.location:
+        return f"{error.type} at {error.location}"
+    # raised in a library the app uses: the line that raised it is the cause
+    frames = _FRAME.findall(error.traceback)
+    if frames:
+        path, line = frames[-1]
+        return f"{error.type} at {path}:{line}"
+    return f"{error_text(error)} on {exchange.rule}"
 
 
 def _seconds(seconds: float) -> str:

@@ -8,6 +8,9 @@ answers 200 to a malformed email and stores nothing is fine. The request shows t
 - a value of the wrong type or a malformed value (``wrong-type``, ``malformed``) was sent and an
   inserted or updated row holds exactly that value, in the column named like the field or, for
   values too distinctive to be a coincidence, in any column.
+
+High when the stored value is garbage (a value of the wrong type, a malformed or out-of-range
+value); medium when it is only missing (NULL or an empty string kept for a required field).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def validation_gap(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator
         table, column, value = stored
         yield Finding.from_exchange(
             CHECK,
-            "high",
+            "medium" if is_empty(value) else "high",
             exchange,
             f"answered {exchange.status} {describe_input(exchange)} and stored "
             f"{table}.{column} = {show(value)}",

@@ -20,7 +20,9 @@ from testboost.explore.identity import USERNAME_FIELDS, Identity
 from testboost.explore.seeding import Seed
 from testboost.explore.values import (
     CONTROL,
+    CRLF_TARGET,
     EVIL_URL,
+    HUGE_INT,
     PASSWORD,
     QUOTE,
     TAUTOLOGY,
@@ -355,6 +357,13 @@ def plan_requests(
             ),
             request(path=unknown),
         )
+    int_params = [p for p in route.params if p.converter == "int"]
+    if int_params:
+        huge = int_params[-1]
+        yield Planned(
+            Case("wrong-type", f"{huge.name} is past 64 bits", huge.name, "path", HUGE_INT),
+            request(path={**path_values, huge.name: HUGE_INT}),
+        )
     if identity is not None:
         yield Planned(Case("anonymous", "no credentials"), request(as_user=None))
     if "B" in world.users and id_params and table is not None and table.name in world.owner_columns:
@@ -379,6 +388,11 @@ def plan_requests(
             yield Planned(
                 Case(variant.kind, variant.description, f.name, f.location, variant.value),
                 request(json_body=changed),
+            )
+        if f.required and not form:
+            yield Planned(
+                Case("wrong-type", f"{f.name} is null", f.name, f.location, None),
+                request(json_body={**body, f.name: None}),
             )
         if f.type in ("str", "any") and not form:
             yield Planned(
@@ -417,10 +431,19 @@ def plan_requests(
                 Case("bad-query", f"{f.name} is not a number", f.name, "query", "abc"),
                 request(query_args={**query, f.name: "abc"}),
             )
+            if f.type == "int":
+                yield Planned(
+                    Case("bad-query", f"{f.name} is past 64 bits", f.name, "query", str(HUGE_INT)),
+                    request(query_args={**query, f.name: str(HUGE_INT)}),
+                )
         elif is_redirect_target(f.name):
             yield Planned(
                 Case("redirect-target", f"{f.name} is an external URL", f.name, "query", EVIL_URL),
                 request(query_args={**query, f.name: EVIL_URL}),
+            )
+            yield Planned(
+                Case("malformed", f"{f.name} carries CR/LF", f.name, "query", CRLF_TARGET),
+                request(query_args={**query, f.name: CRLF_TARGET}),
             )
         else:
             for kind, description, value in (

@@ -9,6 +9,7 @@ with the app's key, a Flask-Login session).
 from __future__ import annotations
 
 import re
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -32,6 +33,7 @@ from testboost.explore.login import (
 from testboost.explore.seeding import column_value
 from testboost.explore.values import PASSWORD, is_email, valid_value
 from testboost.inventory import Route
+from testboost.sandbox import user_frame_location
 
 #: The generated conftest's fixtures for each identity: credential headers, or a logged-in
 #: client for apps that log in with a session cookie. Reproducers use the same names.
@@ -244,7 +246,10 @@ def make_identities(
     user_table = find_user_table(database)
     if user_table is None:
         return {}, AuthRecipe(None, None, "none"), None
-    _ensure_rows(database, user_table, users)
+    if not _ensure_rows(database, user_table, users):
+        # a sign-up route that answered < 400 without making the user (a form re-rendered
+        # with its errors) did not sign anyone up: the suite must write the rows too
+        register_used = None
     roles = {c: v for (t, c), v in (enums or {}).items() if t == user_table.name}
     if not _promote(database, user_table, users[ADMIN], roles):
         del users[ADMIN]
@@ -286,11 +291,18 @@ def _promote(
     return True
 
 
-def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, Identity]) -> None:
-    """Find each user's row (registered through the app) or insert it directly."""
+def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, Identity]) -> bool:
+    """Find each user's row (registered through the app) or insert it directly.
+
+    True when the app made every row itself. Rows written directly get a value in every
+    column without a foreign key, as the model's Python-side defaults would have given them
+    (a ``last_seen`` the app reads back is not NULL).
+    """
+    made_by_app = True
     from werkzeug.security import generate_password_hash
 
     rows = database.read()[table.name]
+    foreign = {fk.column for fk in table.foreign_keys}
     parents = _parent_rows(database, table) if any(i.key is None for i in users.values()) else {}
     for number, identity in enumerate(users.values(), start=1):
         for key, row in rows.items():
@@ -299,6 +311,7 @@ def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, I
                 break
         if identity.key is not None:
             continue
+        made_by_app = False
         values: dict[str, Any] = {}
         for column in table.columns:
             lowered = column.name.lower()
@@ -314,11 +327,19 @@ def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, I
                 values[column.name] = 1
             elif column.name in parents:
                 values[column.name] = parents[column.name]
-            elif column.not_null and not column.has_default:
+            elif column.name in foreign or column.has_default:
+                continue
+            elif column.not_null or (
+                column.affinity in ("datetime", "date") and not _STATE_WORDS.search(lowered)
+            ):
                 values[column.name] = column_value(column, 900 + number, {}, table.name)
         identity.key = database.insert(table, values)[0]
         _link_roles(database, table, identity.key)
+    return made_by_app
 
+
+#: Date columns that would change what a user may do if they held a date.
+_STATE_WORDS = re.compile(r"delet|ban|lock|expir|disabl|revok|suspend", re.IGNORECASE)
 
 #: Tables a user is linked to through an association table (``ab_user_role``, ``user_groups``).
 _ROLE_TABLES = re.compile(r"(role|group)", re.IGNORECASE)
@@ -485,7 +506,17 @@ class _Logins:
         """Log ``identity`` in ``way``; the way as it worked (token placement found), or None."""
         assert identity.client is not None
         _forget(identity)
-        used, message = self._try(way, identity)
+        try:
+            used, message = self._try(way, identity)
+        except Exception as exc:  # the app's own code (an identity loader, a hook) failed
+            where = user_frame_location(traceback.extract_tb(exc.__traceback__))
+            used, message = (
+                None,
+                (
+                    f"{way.describe()}: the app raised {type(exc).__name__}: {exc}"
+                    + (f" at {where}" if where else "")
+                ),
+            )
         self.attempts.append(f"{identity.name}: {message}")
         if used is not None:
             identity.login = used.credential

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -27,7 +28,6 @@ from testboost.compat import (
     configured_mappers,
     declarative_registry,
     set_client_cookies,
-    sqlalchemy_engines,
     sqlalchemy_extension,
 )
 from testboost.config import AuthConfig
@@ -209,6 +209,10 @@ def explore(
                         )
             requests = recorder.sent
             notes.extend(host_notes(exchanges))
+            notes.extend(
+                f"a thread of the app failed (not judged as a finding): {error}"
+                for error in dict.fromkeys(sandbox.thread_errors)
+            )
             notes.extend(setup_notes(exchanges, schema))
         finally:
             database.close()
@@ -260,9 +264,9 @@ def _drive_route(
     def drive(announce: Callable[[Any], None]) -> tuple[Iterator[Exchange], Callable[[], Any]]:
         recorder.announce = announce
 
-        def learned() -> tuple[dict[tuple[str, str], InputSpec], int, int]:
+        def learned() -> tuple[dict[tuple[str, str], InputSpec], int, int, list[str]]:
             mine = {key: spec for key, spec in inputs.items() if key[0] == route.endpoint}
-            return mine, world.seed.counter, recorder.sent
+            return mine, world.seed.counter, recorder.sent, recorder.sandbox.thread_errors
 
         return _drive(route, inputs, world, recorder, accepted, fuzz), learned
 
@@ -271,8 +275,9 @@ def _drive_route(
     recorder.dirty = True  # the child wrote into the sandbox files
     seen = list(driven.exchanges)
     if driven.learned is not None:
-        learned_inputs, world.seed.counter, recorder.sent = driven.learned
+        learned_inputs, world.seed.counter, recorder.sent, thread_errors = driven.learned
         inputs.update(learned_inputs)
+        recorder.sandbox.thread_errors[:] = thread_errors
     else:
         recorder.sent += len(seen) + 1
     if driven.death is not None and isinstance(driven.death.in_flight, Planned):
@@ -453,26 +458,19 @@ class _Recorder:
     def listening(self) -> Iterator[None]:
         got_request_exception.connect(self._on_exception, self.app, weak=False)
         self.sandbox.statement_listeners.append(self._on_raw_sql)
-        engines = self._engines()
-        if engines:
+        # every engine, the app's own lazily made ones too (Alchemical makes them on first use)
+        engine_class = _engine_class()
+        if engine_class is not None:
             from sqlalchemy import event
 
-            for engine in engines:
-                event.listen(engine, "before_cursor_execute", self._on_sql)
+            event.listen(engine_class, "before_cursor_execute", self._on_sql)
         try:
             yield
         finally:
             got_request_exception.disconnect(self._on_exception, self.app)
             self.sandbox.statement_listeners.remove(self._on_raw_sql)
-            if engines:
-                for engine in engines:
-                    event.remove(engine, "before_cursor_execute", self._on_sql)
-
-    def _engines(self) -> list[Any]:
-        if "sqlalchemy" not in self.app.extensions:
-            return []
-        with self.app.app_context():
-            return sqlalchemy_engines(self.app)
+            if engine_class is not None:
+                event.remove(engine_class, "before_cursor_execute", self._on_sql)
 
     def send(
         self,
@@ -564,6 +562,15 @@ class _Recorder:
         )
 
 
+def _engine_class() -> Any:
+    """SQLAlchemy's ``Engine`` class when SQLAlchemy is loaded (an app without it has none)."""
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.engine import Engine
+
+    return Engine
+
+
 def _death_exchange(route: Route, planned: Planned, how: str) -> Exchange:
     error = RaisedError(
         "ProcessExit",
@@ -586,17 +593,25 @@ def _death_exchange(route: Route, planned: Planned, how: str) -> Exchange:
 
 
 def host_notes(exchanges: Sequence[Exchange]) -> list[str]:
-    """One note per thing the app tried on the host (a write, a command...) and was refused."""
-    seen: dict[tuple[str, str, str | None], Exchange] = {}
+    """One note per thing the app tried on the host (a write, a command...) and was refused.
+
+    Attempts of one kind from one line of code into one folder are one note with a count:
+    a cache writing a new temporary file per request is one thing, not thousands.
+    """
+    seen: dict[tuple[str, str, str | None], tuple[Exchange, str, int]] = {}
     for exchange in exchanges:
         for attempt in exchange.host:
-            seen.setdefault((attempt.action, attempt.target, attempt.location), exchange)
+            folder = attempt.target.rsplit("/", 1)[0] if "/" in attempt.target else ""
+            key = (attempt.action, folder, attempt.location)
+            first, target, count = seen.get(key, (exchange, attempt.target, 0))
+            seen[key] = (first, target, count + 1)
     return [
         f"{exchange.method} {exchange.rule} tried to {action} {target}"
+        + (f" and {count - 1} more in {folder}" if count > 1 else "")
         + (f" (at {location})" if location else "")
         + ": refused, testboost never touches your files or runs commands; the route was "
         "probed without it"
-        for (action, target, location), exchange in seen.items()
+        for (action, folder, location), (exchange, target, count) in seen.items()
     ]
 
 

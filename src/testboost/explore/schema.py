@@ -87,11 +87,13 @@ def create_schema(
             recipes.append("flask db upgrade")
             steps.append("migrations")
     before = _tables(directory)
-    created = _create_all(app, engines, notes)
+    held: list[str] = []
+    created = _create_all(app, engines, notes, held)
     if _tables(directory) - before:
         recipes.append(created)
         if created.startswith("Flask-SQLAlchemy"):
             steps.append("create_all")
+        steps.extend(held)
     if not _tables(directory) and not setup:
         commands = getattr(app.cli, "commands", {})
         for name in INIT_COMMANDS:
@@ -207,8 +209,12 @@ def _logging_kept() -> Iterator[None]:
                 logger.disabled = disabled.get(name, False)
 
 
-def _create_all(app: Flask, engines: Sequence[Any], notes: list[str]) -> str:
-    """``create_all`` on Flask-SQLAlchemy and on every other metadata; what was called."""
+def _create_all(app: Flask, engines: Sequence[Any], notes: list[str], held: list[str]) -> str:
+    """``create_all`` on Flask-SQLAlchemy and on every other metadata; what was called.
+
+    ``held`` gets a ``create_all:module:name`` step for each object other than Flask-SQLAlchemy
+    whose ``create_all()`` made tables, for the generated conftest to call the same way.
+    """
     done = "create_all()"
     extension = sqlalchemy_extension(app)  # the SQLAlchemy object, on Flask-SQLAlchemy 2 too
     create = getattr(extension, "create_all", None)
@@ -225,6 +231,19 @@ def _create_all(app: Flask, engines: Sequence[Any], notes: list[str]) -> str:
         except Exception as exc:
             notes.append(f"Flask-SQLAlchemy create_all() failed: {type(exc).__name__}: {exc}")
     others = [m for m in app_metadatas(app) if id(m) not in bound and m.tables]
+    for name, holder in _metadata_holders(app, others):
+        # an object such as Alchemical's db: it knows its engines, made lazily on first use
+        try:
+            with app.app_context():
+                holder.create_all()
+        except Exception as exc:
+            notes.append(f"{name}.create_all() failed: {type(exc).__name__}: {exc}")
+            continue
+        done = f"{name}.create_all()"
+        held.append(f"create_all:{name}")
+        others = [
+            m for m in others if m is not getattr(getattr(holder, "Model", None), "metadata", None)
+        ]
     if others and not engines:
         names = ", ".join(sorted({t for m in others for t in m.tables})[:5])
         notes.append(
@@ -239,3 +258,24 @@ def _create_all(app: Flask, engines: Sequence[Any], notes: list[str]) -> str:
             except Exception as exc:
                 notes.append(f"create_all() on {engine.url} failed: {type(exc).__name__}: {exc}")
     return done
+
+
+def _metadata_holders(app: Flask, metadatas: Sequence[Any]) -> list[tuple[str, Any]]:
+    """Objects of the app's modules with a ``create_all()`` and a ``Model`` of these metadatas."""
+    import sys
+
+    found: list[tuple[str, Any]] = []
+    wanted = {id(m) for m in metadatas}
+    names = {app.import_name, *(getattr(v, "__module__", "") for v in app.view_functions.values())}
+    for module_name in sorted(n for n in names if n):
+        module = sys.modules.get(module_name)
+        for attribute, value in sorted(vars(module).items()) if module is not None else ():
+            try:  # a context-local proxy (request, g, current_user) raises outside a request
+                if isinstance(value, type) or not callable(getattr(value, "create_all", None)):
+                    continue
+                metadata = getattr(getattr(value, "Model", None), "metadata", None)
+            except Exception:
+                continue
+            if id(metadata) in wanted and all(value is not v for _, v in found):
+                found.append((f"{module_name}:{attribute}", value))
+    return found

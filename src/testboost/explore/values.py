@@ -19,6 +19,10 @@ QUOTE = "tb'\"quote"
 #: query built by string formatting returns more rows for the first than for the second.
 TAUTOLOGY = "zzz' OR '1'='1' -- "
 CONTROL = "zzz"
+#: An integer one past 64 bits: ``int()`` takes it, SQLite and C libraries overflow on it.
+HUGE_INT = 2**64
+#: A redirect target carrying CR/LF: a header built from it splits, or the app raises.
+CRLF_TARGET = "/\r\nX-Injected: tb"
 
 _EMAIL = re.compile(r"e_?mail", re.IGNORECASE)
 _POSITIVE = re.compile(

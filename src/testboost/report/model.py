@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from testboost.checks import Finding
-from testboost.explore.exchange import Exchange
+from testboost.checks.environment import environment_notes
+from testboost.explore.exchange import Exchange, ProbeRequest
 from testboost.explore.reach import Reach, reach_document
 from testboost.inventory import Route
 from testboost.report.reproducer import curl, pytest_function
@@ -44,6 +45,16 @@ class Report:
     audit: dict[str, Any] | None = None
     notes: tuple[str, ...] = field(default=())
     reach: Reach | None = None
+    setup: SandboxSetup | None = None
+
+
+@dataclass(frozen=True)
+class SandboxSetup:
+    """How the app was set up in the sandbox: its schema recipe and the settings moved."""
+
+    schema: str
+    #: ``(setting, what the app named)`` for each database or folder pointed into the sandbox.
+    moved: tuple[tuple[str, str], ...] = ()
 
 
 def build_report(
@@ -57,8 +68,13 @@ def build_report(
     requests: int | None = None,
     notes: Sequence[str] = (),
     reach: Reach | None = None,
+    setup: SandboxSetup | None = None,
 ) -> Report:
-    """Assemble the report: per-route request counts and statuses, findings as given."""
+    """Assemble the report: per-route request counts and statuses, findings as given.
+
+    The notes are ``notes`` then one per service the app needed and the sandbox does not run
+    (see :mod:`testboost.checks.environment`).
+    """
     stats = []
     for route in routes:
         if route.kind != "view":
@@ -81,13 +97,18 @@ def build_report(
         seed=seed,
         seconds=seconds,
         requests=len(exchanges) if requests is None else requests,
-        notes=tuple(notes),
+        notes=(*notes, *environment_notes(exchanges)),
         reach=reach,
+        setup=setup,
     )
 
 
 def finding_document(finding: Finding) -> dict[str, Any]:
-    """One finding as JSON data."""
+    """One finding as JSON data.
+
+    ``routes`` lists every (method, rule) the finding's cause shows on, each with its reproducer;
+    the first is the finding's own ``method`` and ``rule``.
+    """
     request = finding.request
     return {
         "check": finding.check,
@@ -110,13 +131,26 @@ def finding_document(finding: Finding) -> dict[str, Any]:
             "body": request.body,
             "as_user": request.identity,
         },
-        "reproducer": {
-            "curl": curl(request),
-            "pytest": pytest_function(
-                finding.check, finding.method, finding.rule, finding.status, request
-            ),
-        },
+        "reproducer": _reproducer(
+            finding.check, finding.method, finding.rule, finding.status, request
+        ),
+        "routes": [
+            {
+                "method": place.method,
+                "rule": place.rule,
+                "reproducer": _reproducer(
+                    finding.check, place.method, place.rule, place.status, place.request
+                ),
+            }
+            for place in finding.places
+        ],
     }
+
+
+def _reproducer(
+    check: str, method: str, rule: str, status: int | None, request: ProbeRequest
+) -> dict[str, str]:
+    return {"curl": curl(request), "pytest": pytest_function(check, method, rule, status, request)}
 
 
 def report_document(report: Report) -> dict[str, Any]:
@@ -138,6 +172,12 @@ def report_document(report: Report) -> dict[str, Any]:
         "audit": report.audit,
         "notes": list(report.notes),
         "reach": reach_document(report.reach) if report.reach is not None else None,
+        "setup": None
+        if report.setup is None
+        else {
+            "schema": report.setup.schema,
+            "moved": [{"setting": s, "original": o} for s, o in report.setup.moved],
+        },
         "stats": {
             "routes": len(report.routes),
             "requests": report.requests,

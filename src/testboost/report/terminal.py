@@ -7,7 +7,7 @@ from collections import Counter
 from rich.console import Console
 from rich.markup import escape
 
-from testboost.checks import SEVERITIES
+from testboost.checks import SEVERITIES, Finding
 from testboost.report.console import is_plain
 from testboost.report.model import Report
 from testboost.report.reach import render_reach
@@ -20,6 +20,21 @@ _STYLES = {
     "low": "cyan",
     "info": "dim",
 }
+
+
+#: How many other places of a finding the terminal names before "and N more".
+_SHOWN_PLACES = 5
+
+
+def _render_places(console: Console, finding: Finding) -> None:
+    """The other methods and routes the finding's cause shows on (all of them are in the JSON)."""
+    others = finding.places[1:]
+    if not others:
+        return
+    shown = ", ".join(f"{p.method} {p.rule}" for p in others[:_SHOWN_PLACES])
+    if len(others) > _SHOWN_PLACES:
+        shown += f" and {len(others) - _SHOWN_PLACES} more"
+    console.print(f"    also on {escape(shown)}", highlight=False, soft_wrap=True)
 
 
 def render_report(console: Console, report: Report, *, verbose: bool = False) -> None:
@@ -42,8 +57,13 @@ def render_report(console: Console, report: Report, *, verbose: bool = False) ->
             if finding.location:
                 console.print(f"    at {escape(finding.location)}", highlight=False)
             console.print(f"    {escape(curl(finding.request))}", highlight=False, soft_wrap=True)
+            _render_places(console, finding)
         console.print()
-    # what the probe could not reach comes before the summary, which stays the last line
+    # how the app was set up and what the probe could not reach come before the summary
+    if report.setup is not None:
+        moved = sorted({setting for setting, _ in report.setup.moved})
+        where = f"; moved into the sandbox: {', '.join(moved)}" if moved else ""
+        console.print(f"setup: schema by {escape(report.setup.schema)}{escape(where)}")
     render_reach(console, report.reach)
     counts = Counter(f.severity for f in report.findings)
     summary = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s]) or "no findings"

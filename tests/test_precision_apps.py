@@ -1,0 +1,73 @@
+"""`testboost scan` on small apps shaped like real ones that fooled the checks (issue 10)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from testboost.cli import main
+
+PRECISION = Path(__file__).parent / "apps" / "precision"
+
+
+def scan(app: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.chdir(PRECISION)
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(main, ["scan", "--app", app, "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(out.read_text())
+    return report
+
+
+def test_writes_of_every_request_and_shared_objects_make_no_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # last_seen in before_request, a view counter on a public page, posts listed for everyone
+    report = scan("lastseen_app:create_app()", tmp_path, monkeypatch)
+    write_checks = {
+        "orphaned-rows",
+        "missing-auth",
+        "broken-object-auth",
+        "validation-gap",
+        "mass-assignment",
+    }
+    assert not [f for f in report["findings"] if f["check"] in write_checks]
+    # its one defect: ids past 64 bits overflow SQLite (the new input class finds it)
+    crashes = [f for f in report["findings"] if f["check"] == "server-error"]
+    assert crashes and all("OverflowError" in f["message"] for f in crashes)
+    assert all("18446744073709551616" in f["message"] for f in crashes)
+
+
+def test_services_unimplemented_actions_and_shared_causes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = scan("services_app:create_app()", tmp_path, monkeypatch)
+    places = {(f["check"], r["method"], r["rule"]) for f in report["findings"] for r in f["routes"]}
+    # the mail server the sandbox does not run is one note, not a crash per route
+    assert [n for n in report["notes"] if "SMTP" in n] == [
+        "the app needs an SMTP server, which the sandbox does not run; requests of 2 "
+        "method-route pairs that used it were not judged: POST /api/invite, GET /api/newsletter"
+    ]
+    assert ("server-error", "POST", "/api/invite") not in places
+    assert ("server-error", "GET", "/api/newsletter") not in places
+    # a 501 and a deliberate NotImplementedError are answers, not crashes
+    assert ("server-error", "GET", "/api/export") not in places
+    assert ("server-error", "POST", "/api/archive") not in places
+    # one parser breaking four methods and two routes is one finding listing them all
+    (crash,) = [f for f in report["findings"] if f["check"] == "server-error"]
+    assert crash["location"] == "services_app.py:17"
+    assert {(r["method"], r["rule"]) for r in crash["routes"]} == {
+        ("GET", "/api/delay/<delay>"),
+        ("POST", "/api/delay/<delay>"),
+        ("PUT", "/api/delay/<delay>"),
+        ("DELETE", "/api/delay/<delay>"),
+        ("GET", "/api/wait/<seconds>"),
+    }
+    assert all(r["reproducer"]["curl"].startswith("curl") for r in crash["routes"])
+    # no JSON handler: one finding per status, not one per route
+    statuses = sorted(f["status"] for f in report["findings"] if f["check"] == "non-json-error")
+    assert statuses == sorted(set(statuses))
