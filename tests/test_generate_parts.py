@@ -238,8 +238,16 @@ def test_a_large_blueprint_of_several_resources_gets_a_module_per_resource() -> 
 
 
 def test_a_field_that_varies_in_one_item_of_a_list_is_pinned_in_none() -> None:
-    first = [{"rank": 1, "name": "can_get"}, {"rank": 2, "name": "can_show"}, {"rank": 3, "name": "x"}]
-    second = [{"rank": 1, "name": "can_put"}, {"rank": 2, "name": "can_show"}, {"rank": 3, "name": "y"}]
+    first = [
+        {"rank": 1, "name": "can_get"},
+        {"rank": 2, "name": "can_show"},
+        {"rank": 3, "name": "x"},
+    ]
+    second = [
+        {"rank": 1, "name": "can_put"},
+        {"rank": 2, "name": "can_show"},
+        {"rank": 3, "name": "y"},
+    ]
     assert stable(first, second, Known.of()) == [
         {"rank": 1, "name": ANY_VALUE},
         {"rank": 2, "name": ANY_VALUE},
