@@ -40,6 +40,18 @@ def run_testboost(project: Path, *args: str) -> subprocess.CompletedProcess[str]
     )
 
 
+def run_suite(suite: Path) -> subprocess.CompletedProcess[str]:
+    """pytest on a generated suite, in a process of its own, from outside the project."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(suite)],
+        cwd=suite.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 @pytest.mark.parametrize("name", sorted(SHAPES))
 def test_scan_generate_and_the_suite_work_and_leave_the_project_alone(
     name: str, tmp_path: Path
@@ -67,14 +79,7 @@ def test_scan_generate_and_the_suite_work_and_leave_the_project_alone(
     assert "Traceback" not in scan.stderr + generate.stderr
     assert tree(project) == before
 
-    suite = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "g")],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    suite = run_suite(tmp_path / "g")
     assert suite.returncode == 0, suite.stdout[-3000:]
     assert " passed" in suite.stdout.splitlines()[-1]
     assert tree(project) == before
@@ -117,13 +122,6 @@ def test_setup_states_the_schema_command_for_scan_and_the_generated_suite(tmp_pa
     generate = run_testboost(project, "generate", "--app", spec, "--out", str(tmp_path / "g"))
     assert generate.returncode == 0, generate.stderr
     assert "bootstrap-bookmarks" in (tmp_path / "g" / "conftest.py").read_text()
-    suite = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "g")],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    suite = run_suite(tmp_path / "g")
     assert suite.returncode == 0, suite.stdout[-3000:]
     assert tree(project) == before

@@ -28,7 +28,7 @@ import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -396,28 +396,26 @@ class Sandbox:
     @contextmanager
     def loading(self) -> Iterator[Sandbox]:
         """The sandbox while the app is imported and built: what it writes is undone at the end."""
-        with (
-            _patched_network(self),
-            _patched_sqlite(self),
-            _patched_create_engine(self),
-            _temporary_files_in(self.directory),
-            _quiet_threads(self),
-            self.host.loading(),
-        ):
+        with self._guarded(self.host.loading()):
             yield self
 
     @contextmanager
     def active(self) -> Iterator[Sandbox]:
         """The sandbox while the app is driven: no network, no file or process outside it."""
+        with self._guarded(self.host.driving()):
+            yield self
+
+    @contextmanager
+    def _guarded(self, host_phase: AbstractContextManager[object]) -> Iterator[None]:
         with (
             _patched_network(self),
             _patched_sqlite(self),
             _patched_create_engine(self),
             _temporary_files_in(self.directory),
             _quiet_threads(self),
-            self.host.driving(),
+            host_phase,
         ):
-            yield self
+            yield
 
 
 def _refuse(host: str, port: int | None) -> OSError:
