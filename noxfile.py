@@ -39,15 +39,12 @@ def _python(version: str) -> str:
 
 
 OLDEST = {
-    "flask": "1.1.4",
-    "werkzeug": "1.0.1",
-    "jinja2": "2.11.3",
-    "markupsafe": "2.0.1",
-    "itsdangerous": "1.1.0",
-    "click": "7.1.2",
-    "sqlalchemy": "1.3.24",
-    "flask-sqlalchemy": "2.5.1",
-    "flask-jwt-extended": "4.3.1",  # the last release for Flask 1.x
+    **dict(
+        line.split("==")
+        for line in (ROOT / "pins" / "oldest.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ),
+    "flask-jwt-extended": "4.3.1",  # the examples' JWT library: its last release for Flask 1.x
 }
 FLASK2 = {
     "flask": "2.1.3",

@@ -27,16 +27,11 @@ from testboost import compat
 ROOT = Path(__file__).parent.parent
 
 #: The oldest versions testboost supports (README, "Supported versions"), as an app pins them.
-OLDEST_PINS = {
-    "flask": "1.1.4",
-    "werkzeug": "1.0.1",
-    "jinja2": "2.11.3",
-    "markupsafe": "2.0.1",
-    "itsdangerous": "1.1.0",
-    "click": "7.1.2",
-    "sqlalchemy": "1.3.24",
-    "flask-sqlalchemy": "2.5.1",
-}
+OLDEST_PINS = dict(
+    line.split("==")
+    for line in (ROOT / "pins" / "oldest.txt").read_text().splitlines()
+    if line and not line.startswith("#")
+)
 
 
 def test_version_reads_installed_distributions_as_numbers() -> None:

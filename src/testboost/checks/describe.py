@@ -105,6 +105,9 @@ def describe_input(exchange: Exchange) -> str:
     return f"for {case.description}" if case.description else "for a request"
 
 
+_PAYLOAD_WORDS = {"json": "the JSON body", "form": "the form", "raw": "the body"}
+
+
 def sent(request: ProbeRequest) -> str:
     """What a request really carried, for a message: its body and query, or that it had none.
 
@@ -114,12 +117,9 @@ def sent(request: ProbeRequest) -> str:
     'the JSON body {"name": "x"}'
     """
     parts = []
-    if request.has_json:
-        parts.append(f"the JSON body {show(request.json)}")
-    elif request.form is not None:
-        parts.append(f"the form {show(dict(request.form))}")
-    elif request.body is not None:
-        parts.append(f"the body {show(request.body)}")
+    if request.payload is not None:
+        kind, value = request.payload
+        parts.append(f"{_PAYLOAD_WORDS[kind]} {show(value)}")
     if request.query:
         parts.append(f"the query {show(request.url.split('?', 1)[1])}")
     if not parts:

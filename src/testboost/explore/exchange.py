@@ -55,6 +55,23 @@ class ProbeRequest:
     identity: str | None = None
 
     @property
+    def payload(self) -> tuple[str, Any] | None:
+        """The body the request carries, as ``(kind, value)``: ``json``, ``form`` or ``raw``.
+
+        JSON wins over a form, a form over a raw body, as the test client sends them.
+
+        >>> ProbeRequest("POST", "/x", form=(("a", "1"),)).payload
+        ('form', {'a': '1'})
+        """
+        if self.has_json:
+            return "json", self.json
+        if self.form is not None:
+            return "form", dict(self.form)
+        if self.body is not None:
+            return "raw", self.body
+        return None
+
+    @property
     def url(self) -> str:
         """Path plus query string."""
         if not self.query:

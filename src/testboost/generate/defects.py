@@ -18,7 +18,7 @@ from testboost.checks import Finding, request_json
 from testboost.explore.exchange import ForeignKey
 from testboost.generate.builder import ModuleBuilder
 from testboost.generate.material import Sample
-from testboost.generate.naming import make_test_name, resource_slug
+from testboost.generate.naming import case_phrase, make_test_name, resource_slug
 from testboost.generate.plan import PlannedTest
 from testboost.generate.pycode import identifier, literal, string
 from testboost.generate.replay import Change, Outcome
@@ -282,13 +282,7 @@ def _test_name(defect: Defect) -> str:
 
 
 def _when(sample: Sample) -> str:
-    if sample.kind == "valid":
-        return "on_a_valid_request"
-    if sample.kind == "unknown-id":
-        return "for_an_unknown_id"
-    if sample.kind == "anonymous":
-        return "without_credentials"
-    return f"when_{identifier(sample.description)}"
+    return case_phrase(sample.kind, sample.description, {"valid": "on_a_valid_request"})
 
 
 def defect_test(

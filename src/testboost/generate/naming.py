@@ -64,6 +64,22 @@ def resource_prefix(rule: str) -> str:
     return identifier(segments[0], default="app")
 
 
+#: How a test name says why its request was sent, for the kinds every module words the same.
+CASE_PHRASES = {"unknown-id": "for_an_unknown_id", "anonymous": "without_credentials"}
+
+
+def case_phrase(kind: str, description: str, more: dict[str, str] | None = None) -> str:
+    """The words a test name uses for why a request was sent.
+
+    >>> case_phrase("unknown-id", "an id that does not exist")
+    'for_an_unknown_id'
+    >>> case_phrase("missing-field", "no 'email'")
+    'when_no_email'
+    """
+    phrase = {**CASE_PHRASES, **(more or {})}.get(kind)
+    return phrase or f"when_{identifier(description)}"
+
+
 def make_test_name(method: str, rule: str, behaviour: str) -> str:
     """``test_<method>_<resource>_<behaviour>``, cut to :data:`NAME_LIMIT` characters."""
     return shorten(f"test_{method.lower()}_{resource_slug(rule)}_{identifier(behaviour)}")

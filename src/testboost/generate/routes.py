@@ -24,7 +24,13 @@ from testboost.generate.builder import ModuleBuilder
 from testboost.generate.calls import Caller
 from testboost.generate.expect import Known, is_pinned, snippets, stable
 from testboost.generate.material import Group, Sample, request_values
-from testboost.generate.naming import make_test_name, param_id, resource_slug, singular
+from testboost.generate.naming import (
+    case_phrase,
+    make_test_name,
+    param_id,
+    resource_slug,
+    singular,
+)
 from testboost.generate.plan import PlannedTest
 from testboost.generate.pycode import identifier, literal, string
 from testboost.generate.replay import Outcome, Seen
@@ -201,13 +207,7 @@ def pinning_test(
 
 
 def _when(sample: Sample) -> str:
-    if sample.kind == "unknown-id":
-        return "for_an_unknown_id"
-    if sample.kind == "anonymous":
-        return "without_credentials"
-    if sample.kind == "other-user":
-        return "to_another_user"
-    return f"when_{identifier(sample.description)}"
+    return case_phrase(sample.kind, sample.description, {"other-user": "to_another_user"})
 
 
 def case_test(

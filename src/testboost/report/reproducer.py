@@ -48,12 +48,13 @@ def pytest_function(
         fixture = HEADER_FIXTURES.get(request.identity, "auth_headers")
         fixtures.append(fixture)
         arguments.append(f"headers={fixture}")
-    if request.has_json:
-        arguments.append(f"json={request.json!r}")
-    elif request.form is not None:
-        arguments.append(f"data={dict(request.form)!r}")
-    elif request.body is not None:
-        arguments.append(f"data={request.body!r}, content_type={request.content_type!r}")
+    kind, value = request.payload or ("", None)
+    if kind == "json":
+        arguments.append(f"json={value!r}")
+    elif kind == "form":
+        arguments.append(f"data={value!r}")
+    elif kind == "raw":
+        arguments.append(f"data={value!r}, content_type={request.content_type!r}")
     call = f"client.{request.method.lower()}({', '.join(arguments)})"
     expectation = {
         "server-error": "assert response.status_code < 500",
