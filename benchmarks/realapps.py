@@ -631,6 +631,13 @@ def versions(venv: Path) -> str:
 
 # ----------------------------------------------------------------------------- stages
 
+SHARED_VENVS: Path | None = None  # --shared-venvs: another checkout's cache holding the venvs
+
+
+def venv_of(app: App, work: Path) -> Path:
+    """The app's venv: its own under work/, or the shared one of another checkout."""
+    return (SHARED_VENVS / app.name if SHARED_VENVS is not None else work) / "venv"
+
 
 def stage_env(app: App, venv: Path, home: Path) -> dict[str, str]:
     """The environment the testboost commands see: the app venv first, a throwaway HOME."""
@@ -642,16 +649,17 @@ def stage_env(app: App, venv: Path, home: Path) -> dict[str, str]:
             "HOME": str(home),
             "NO_COLOR": "1",
             "COLUMNS": "200",
-            "COVERAGE_FILE": str(venv.parent / "coverage.data"),
         }
     )
+    if SHARED_VENVS is not None:  # the shared venv has another checkout installed: use this one
+        env["PYTHONPATH"] = str(ROOT / "src")
     env.update(dict(app.env))
     return env
 
 
 def stage_commands(app: App, work: Path) -> dict[str, list[list[str]]]:
     """The commands of each stage (the suite stage is coverage run, then coverage report)."""
-    bin_ = work / "venv" / "bin"
+    bin_ = venv_of(app, work) / "bin"
     tb = str(bin_ / "testboost")
     py = str(bin_ / "python")
     cover = str(work / "tree" / app.cover)
@@ -730,7 +738,8 @@ def run_stages(app: App, work: Path, stages: tuple[str, ...], timeout: float, lo
     (work / "pytest.ini").write_text("[pytest]\n")  # keeps pytest off testboost's own config
     home = Path(tempfile.mkdtemp(prefix=f"realapps-home-{app.name}-"))
     (home / HOME_MARKER).write_text("testboost must leave this HOME as it was\n")
-    env = stage_env(app, work / "venv", home)
+    env = stage_env(app, venv_of(app, work), home)
+    env["COVERAGE_FILE"] = str(work / "coverage.data")
     commands = stage_commands(app, work)
     tree_before, home_before = snapshot(tree), snapshot(home)
     try:
@@ -783,12 +792,17 @@ def run_app(app: App, stages: tuple[str, ...], timeout: float, reinstall: bool) 
     log.write(f"[realapps] {app.name}: {app.source} python {app.python} --app {app.spec!r}")
     result = Result(app.name)
     try:
-        venv = work / "venv"
+        venv = venv_of(app, work)
         if not (venv / "bin" / "python").exists():  # pip download needs some pip first
+            if SHARED_VENVS is not None:
+                raise SetupError(f"no venv at {venv}: run the matrix once in that checkout first")
             run([str(python_for(app)), "-m", "venv", str(venv)], log, env=base_env())
         origin = prepare_tree(app, work, venv, log)
         log.write(f"[realapps] source {origin}")
-        note = build_venv(app, work, log, reinstall)
+        if SHARED_VENVS is None:
+            note = build_venv(app, work, log, reinstall)
+        else:
+            note = f"venv shared from {venv.parent}, testboost from {ROOT / 'src'}"
         result = run_stages(app, work, stages, timeout, log)
         result.install_note = note
         result.versions = versions(venv)
@@ -918,12 +932,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=900, help="seconds per command (900)")
     parser.add_argument("--jobs", type=int, default=1, help="apps run at once (1)")
     parser.add_argument("--list", action="store_true", help="print the apps and exit")
+    parser.add_argument(
+        "--shared-venvs",
+        type=Path,
+        help="use the venvs of another checkout's benchmarks/.cache/realapps (this checkout's "
+        "src/ goes first on PYTHONPATH); for git worktrees",
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the matrix; exit 1 when any app failed to set up or a stage failed."""
     args = parse_args(argv)
+    global SHARED_VENVS
+    SHARED_VENVS = args.shared_venvs.resolve() if args.shared_venvs else None
     apps = list(APPS)
     if args.only:
         wanted = [n.strip() for n in args.only.split(",") if n.strip()]
