@@ -15,12 +15,14 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from headless import Chromium, Page, chromium_path
 
 from testboost.audit.matrix import Ratio
 from testboost.checks import Finding
@@ -179,7 +181,7 @@ def test_markdown_is_appended_to_the_github_step_summary(shop: dict[str, Path]) 
     assert summary.removeprefix("earlier step\n") == shop["markdown"].read_text()
 
 
-# HTML (what a browser shows is tested in test_report_browser.py)
+# HTML (what a browser shows is tested below, in headless Chromium)
 
 
 def test_html_is_self_contained_and_carries_the_summary_numbers(
@@ -209,6 +211,83 @@ def test_html_finding_shows_request_response_traceback_and_reproducers(
     assert "Traceback into your code" in crash and "examples/shopapi/auth.py" in crash
     assert "site-packages" not in crash
     assert crash.count('class="copy"') == 2 and "curl -i -X POST" in crash and "def test_" in crash
+
+
+# in a real browser
+
+CHROMIUM = chromium_path()
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium is not installed (Debian: apt-get install chromium); "
+    "the HTML report's browser tests need it",
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Chromium]:
+    assert CHROMIUM is not None
+    with Chromium.start(CHROMIUM) as started:
+        yield started
+
+
+def visible(page: Page) -> int:
+    count: int = page.evaluate(
+        "[...document.querySelectorAll('#findings [data-severity]')]"
+        ".filter(e => e.offsetParent !== null).length"
+    )
+    return count
+
+
+@needs_chromium
+def test_browser_shows_the_json_numbers_and_the_severity_filter_changes_the_list(
+    shop: dict[str, Path], document: dict[str, Any], browser: Chromium, tmp_path: Path
+) -> None:
+    page = browser.open(shop["html"].resolve().as_uri())
+    text = "document.getElementById('{}').textContent.trim()".format
+    total = len(document["findings"])
+    pairs = sum(len(r["methods"]) for r in document["routes"])
+    assert page.evaluate(text("n-findings")) == str(total)
+    assert page.evaluate(text("n-routes")) == str(len(document["routes"]))
+    assert page.evaluate(text("n-pairs")) == str(pairs)
+    counts = Counter(f["severity"] for f in document["findings"])
+    for severity, n in counts.items():
+        assert page.evaluate(text(f"n-{severity}")) == f"{n} {severity}"
+    assert visible(page) == total and page.evaluate(text("shown")) == f"{total} of {total} shown"
+
+    page.evaluate("document.querySelector('#filters input[value=critical]').click()")
+    assert visible(page) == total - counts["critical"]
+    assert page.evaluate(text("shown")) == f"{total - counts['critical']} of {total} shown"
+    page.evaluate(
+        "(() => { const s = document.querySelector('#filters select');"
+        " s.value = 'server-error'; s.dispatchEvent(new Event('change', {bubbles: true})); })()"
+    )
+    crashes = [f for f in document["findings"] if f["check"] == "server-error"]
+    assert visible(page) == sum(f["severity"] != "critical" for f in crashes) > 0
+
+    # a finding opens to its reproducers
+    page.evaluate("document.querySelector('#findings details:not([hidden]) summary').click()")
+    assert page.evaluate(
+        "document.querySelector('#findings details[open] pre[id$=-curl]').offsetHeight"
+    )
+    shot = page.screenshot(tmp_path / "report.png")
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 10_000
+
+
+@needs_chromium
+def test_browser_without_javascript_shows_every_finding(
+    shop: dict[str, Path], document: dict[str, Any], browser: Chromium
+) -> None:
+    page = browser.open("about:blank")
+    page.send("Emulation.setScriptExecutionDisabled", {"value": True})
+    page.navigate(shop["html"].resolve().as_uri())
+    assert visible(page) == len(document["findings"])
+    assert page.evaluate("getComputedStyle(document.getElementById('filters')).display") == "none"
+
+
+@needs_chromium
+def test_browser_page_fits_a_phone_screen(shop: dict[str, Path], browser: Chromium) -> None:
+    page = browser.open(shop["html"].resolve().as_uri(), width=390, height=844)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 # audit
