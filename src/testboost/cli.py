@@ -275,13 +275,13 @@ def demo(debug: bool) -> None:
         write_json_atomic(out / "report.json", report_document(report))
         write_text_atomic(out / "report.html", render_html(report))
         console.print(f"\nreports written to {out}/: routes.json, report.json, report.html")
-        console.print(
-            f"HTML report: {(out / 'report.html').resolve()}", markup=False, highlight=False
-        )
         _heading(console, f"3. generate: a pytest suite in {out}/tests")
         _write_suite(console, DEMO_APP, (), out / "tests", 0, 300, 5, force=True)
         _heading(console, "4. run the generated suite")
-        return _run_suite(console, out / "tests", Path("examples", "shopapi"))
+        code = _run_suite(console, out / "tests", Path("examples", "shopapi"))
+        page = (out / "report.html").resolve()
+        console.print(f"\nHTML report: {page}", markup=False, highlight=False, soft_wrap=True)
+        return code
 
     _run(debug, action)
 

@@ -23,6 +23,7 @@ from testboost import __version__
 from testboost.audit.matrix import AuditResult
 from testboost.checks import SEVERITIES
 from testboost.report import charts
+from testboost.report.evidence import Evidence
 from testboost.report.files import MARKER
 from testboost.report.model import Report, finding_document
 from testboost.report.summary import summarize
@@ -70,15 +71,15 @@ def render_html(report: Report) -> str:
     findings = []
     for index, finding in enumerate(report.findings):
         document = finding_document(finding)
-        request = document["request"]
+        evidence = report.evidence_of(index)
         findings.append(
             {
                 "finding": finding,
                 "id": f"f{index + 1}",
                 "doc": document,
-                "body": _body(request),
-                "headers": [f"{k}: {v}" for k, v in request["headers"].items()],
-                "evidence": report.evidence_of(index),
+                "request": _request_text(document["request"]),
+                "response": _response_text(evidence) if evidence else "",
+                "evidence": evidence,
             }
         )
     return _render(
@@ -163,10 +164,20 @@ def _worst(report: Report, check: str) -> str:
     return SEVERITIES[min(ranks)] if ranks else "info"
 
 
-def _body(request: dict[str, Any]) -> str:
-    """The request body as shown: pretty JSON, form fields, or the raw text."""
+def _request_text(request: dict[str, Any]) -> str:
+    """The request as shown: its line, headers, then pretty JSON, form fields or the raw body."""
+    lines = [f"{request['method']} {request['path']}"]
+    lines += [f"{name}: {value}" for name, value in request["headers"].items()]
     if request["json"] is not None:
-        return json.dumps(request["json"], indent=2, ensure_ascii=False)
-    if request["form"] is not None:
-        return "\n".join(f"{k}={v}" for k, v in request["form"].items())
-    return str(request["body"] or "")
+        body = json.dumps(request["json"], indent=2, ensure_ascii=False)
+    elif request["form"] is not None:
+        body = "\n".join(f"{k}={v}" for k, v in request["form"].items())
+    else:
+        body = str(request["body"] or "")
+    return "\n".join(lines) + (f"\n\n{body}" if body else "")
+
+
+def _response_text(evidence: Evidence) -> str:
+    """The response as shown: status and content type, then the start of its body."""
+    head = f"{evidence.status} {evidence.content_type}"
+    return f"{head}\n\n{evidence.excerpt}" if evidence.excerpt else head
