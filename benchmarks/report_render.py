@@ -126,24 +126,26 @@ def main() -> int:
             loads = []
             for _ in range(3):
                 seconds = page.navigate(page_path.as_uri())
+                # the first frame drawn after the load: the page is on screen
                 timing = page.evaluate(
-                    "(() => { const n = performance.getEntriesByType('navigation')[0];"
-                    " const p = performance.getEntriesByName('first-contentful-paint')[0];"
-                    " return [n.loadEventEnd, p ? p.startTime : null]; })()"
+                    "new Promise(done => requestAnimationFrame(() => done(["
+                    "performance.getEntriesByType('navigation')[0].loadEventEnd,"
+                    " performance.now()])))"
                 )
-                loads.append((seconds, timing[0] / 1000, (timing[1] or 0) / 1000))
+                loads.append((seconds, timing[0] / 1000, timing[1] / 1000))
             filter_ms = page.evaluate(
                 "(() => { const t = performance.now();"
                 " document.querySelector('#filters input[value=critical]').click();"
                 " document.body.offsetHeight; return performance.now() - t; })()"
             )
-    best = min(loads)
+    best = min(loads, key=lambda load: load[0])
     print(
-        "browser (best of 3): load event {:.2f} s after navigate, loadEventEnd {:.2f} s, "
-        "first contentful paint {:.2f} s (target < {:.0f} s)".format(*best, MAX_SECONDS)
+        f"browser (best of 3): load event {best[0]:.2f} s after navigate; in the page, "
+        f"loadEventEnd {best[1]:.2f} s, first frame after it {best[2]:.2f} s "
+        f"(target < {MAX_SECONDS:.0f} s)"
     )
     print(f"severity filter on {len(report.findings)} findings: {filter_ms:.0f} ms")
-    ok = ok and best[0] < MAX_SECONDS
+    ok = ok and max(best[0], best[2]) < MAX_SECONDS
     print("targets met" if ok else "TARGET MISSED")
     return 0 if ok else 1
 

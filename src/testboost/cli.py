@@ -279,8 +279,7 @@ def demo(debug: bool) -> None:
         _write_suite(console, DEMO_APP, (), out / "tests", 0, 300, 5, force=True)
         _heading(console, "4. run the generated suite")
         code = _run_suite(console, out / "tests", Path("examples", "shopapi"))
-        page = (out / "report.html").resolve()
-        console.print(f"\nHTML report: {page}", markup=False, highlight=False, soft_wrap=True)
+        console.print(f"\nHTML report: {out / 'report.html'}", markup=False, highlight=False)
         return code
 
     _run(debug, action)
