@@ -503,7 +503,8 @@ def audit(
     Runs your suite (python -m pytest DIR, from the current directory, under coverage.py and
     testboost's pytest plugin), then prints which tests reach each (method, rule) pair of the
     app, the statuses they saw, the line coverage of each view, the pairs no test reaches and
-    the tests that check nothing. Nothing is written into your project but --json/--baseline.
+    the tests that check nothing. Nothing is written into your project but the report files
+    named (--json, --html, --sarif, --junit, --markdown) and --baseline.
 
     \b
     Examples:
