@@ -1,9 +1,9 @@
 """The diagnosis and the audit as one self-contained HTML page.
 
 Everything is inline (CSS, a small script, SVG charts): the page opens from a CI artifact or a
-mail attachment with no network. It opens on a summary, then the route map, then the findings,
+mail attachment with no network. It opens on a summary and a few charts, then the findings,
 each expandable to its request, the app's answer, the traceback into the user's code and the
-reproducers. The severity and check filters need JavaScript; without it every finding is shown.
+reproducers, then the route map, the reach and the notes. The severity and check filters need JavaScript; without it every finding is shown.
 
 >>> write_output(Path("report.html"), render_html(report))  # doctest: +SKIP
 """
