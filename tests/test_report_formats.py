@@ -198,6 +198,9 @@ def test_html_is_self_contained_and_carries_the_summary_numbers(
     # the reach block, the route map and the charts
     assert "<h2>Reach</h2>" in html and 'id="routes"' in html
     assert html.count("<svg") >= 3
+    # the N+1 route's statement counts: one more statement per listed item
+    (growth,) = [f for f in document["findings"] if f["check"] == "n-plus-one"]
+    assert f"N+1: <code>{growth['method']} {growth['rule']}</code>" in html
 
 
 def test_html_finding_shows_request_response_traceback_and_reproducers(
