@@ -234,7 +234,7 @@ def routes(
             inputs = _inputs(inventory)
         render_routes(make_console(), inventory, inputs)
         if json_path is not None:
-            write_json_atomic(json_path, routes_document(spec, inventory, inputs))
+            write_output(json_path, json_text(routes_document(spec, inventory, inputs)))
         return 0
 
     _run(debug, action)
