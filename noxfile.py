@@ -142,6 +142,11 @@ def _pipeline(session: nox.Session) -> None:
             "high",
             "--json",
             str(report),
+            # every report format, rendered with these pins (Jinja2 2.11 at the oldest)
+            *(
+                f"--{fmt}={tmp / name}-report.{fmt}"
+                for fmt in ("html", "sarif", "junit", "markdown")
+            ),
             env=env,
             success_codes=[scan_exit],
         )
@@ -160,5 +165,7 @@ def _pipeline(session: nox.Session) -> None:
         str(tmp / "fixed-suite"),
         "--fail-under",
         "100",
+        f"--html={tmp / 'audit.html'}",
+        f"--junit={tmp / 'audit.xml'}",
         env=env,
     )

@@ -53,6 +53,7 @@ CACHE = HERE / ".cache" / "realapps"
 MIRRORS = Path(os.environ.get("REALAPPS_MIRRORS", "/work/.mirror"))
 PYTHONS = Path(os.environ.get("REALAPPS_PYTHONS", "/root/.pyenv/versions"))
 STAGES = ("routes", "scan", "generate", "suite")
+REPORT_FORMATS = (("html", "html"), ("sarif", "sarif"), ("junit", "xml"), ("markdown", "md"))
 TRACEBACK = "Traceback (most recent call last)"
 PIP_NOISE = "is ignored: it is neither a file nor a directory"
 HOME_MARKER = ".realapps-home-marker"
@@ -668,6 +669,8 @@ def stage_commands(app: App, work: Path) -> dict[str, list[list[str]]]:
         "routes": [[tb, "routes", "--app", app.spec]],
         "scan": [
             [tb, "scan", "--app", app.spec, "--json", str(work / "report.json"), "--seed", "0"]
+            # every report format, so that a real app's odd text goes through each of them
+            + [f"--{fmt}={work / 'report'}.{ext}" for fmt, ext in REPORT_FORMATS]
         ],
         "generate": [
             [tb, "generate", "--app", app.spec, "--out", str(work / "generated"), "--seed", "0"]

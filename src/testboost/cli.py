@@ -6,6 +6,7 @@ This is the only module that wires the stages together; each command is a short 
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -23,7 +24,7 @@ from testboost.compat import missing_signals, path_option_type
 from testboost.errors import InternalError, UsageError, stage
 from testboost.inventory import Route, build_inventory
 from testboost.report.console import is_plain, make_console
-from testboost.report.files import write_json_atomic
+from testboost.report.files import json_text, write_json_atomic, write_output
 from testboost.report.inventory import (
     InputLines,
     describe_inputs,
@@ -36,6 +37,7 @@ from testboost.target import load_app, resolve_spec
 if TYPE_CHECKING:
     from testboost.explore.runner import ProbeResult
     from testboost.report.model import Report
+    from testboost.report.outputs import Outputs
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,6 +106,31 @@ def _file_option(flag: str, dest: str, help: str) -> Callable[[F], F]:
     return click.option(
         flag, dest, type=path_option_type(dir_okay=False), metavar="FILE", help=help
     )
+
+
+def _output_options(function: F) -> F:
+    """--html, --sarif, --junit and --markdown, handed to the command as one ``outputs``."""
+
+    @functools.wraps(function)
+    def wrapper(**kwargs: Any) -> Any:
+        from testboost.report.outputs import Outputs
+
+        outputs = Outputs(**{name: kwargs.pop(f"{name}_path") for name in _FORMATS})
+        return function(outputs=outputs, **kwargs)
+
+    command = wrapper
+    for name, text in reversed(_FORMATS.items()):
+        command = _file_option(f"--{name}", f"{name}_path", text)(command)
+    return command  # type: ignore[return-value]
+
+
+_FORMATS = {
+    "html": "Write a self-contained HTML report (no network needed to view it) to FILE.",
+    "sarif": "Write SARIF 2.1.0 (for GitHub code scanning) to FILE.",
+    "junit": "Write JUnit XML (for CI test tabs) to FILE.",
+    "markdown": "Write a Markdown summary to FILE (also appended to $GITHUB_STEP_SUMMARY "
+    "when that is set).",
+}
 
 
 def _fail(message: str, detail: str | None, debug: bool) -> NoReturn:
@@ -207,7 +234,7 @@ def routes(
             inputs = _inputs(inventory)
         render_routes(make_console(), inventory, inputs)
         if json_path is not None:
-            write_json_atomic(json_path, routes_document(spec, inventory, inputs))
+            write_output(json_path, json_text(routes_document(spec, inventory, inputs)))
         return 0
 
     _run(debug, action)
@@ -224,7 +251,8 @@ def demo(debug: bool) -> None:
     """
 
     def action() -> int:
-        from testboost.report.html import write_html
+        from testboost.report.files import write_text_atomic
+        from testboost.report.html import render_html
         from testboost.report.model import report_document
         from testboost.report.terminal import render_report
 
@@ -245,12 +273,14 @@ def demo(debug: bool) -> None:
         report, _, _ = _diagnose(DEMO_APP, (), seed=0, budget=300, timeout=5)
         render_report(console, report)
         write_json_atomic(out / "report.json", report_document(report))
-        write_html(report, out / "report.html")
+        write_text_atomic(out / "report.html", render_html(report))
         console.print(f"\nreports written to {out}/: routes.json, report.json, report.html")
         _heading(console, f"3. generate: a pytest suite in {out}/tests")
         _write_suite(console, DEMO_APP, (), out / "tests", 0, 300, 5, force=True)
         _heading(console, "4. run the generated suite")
-        return _run_suite(console, out / "tests", Path("examples", "shopapi"))
+        code = _run_suite(console, out / "tests", Path("examples", "shopapi"))
+        console.print(f"\nHTML report: {out / 'report.html'}", markup=False, highlight=False)
+        return code
 
     _run(debug, action)
 
@@ -270,7 +300,7 @@ def demo(debug: bool) -> None:
 @_file_option(
     "--json", "json_path", "Write the report as JSON (schema testboost.report/1) to FILE."
 )
-@_file_option("--html", "html_path", "Write the report as a self-contained HTML page to FILE.")
+@_output_options
 def scan(
     app_spec: str | None,
     allow_db: tuple[str, ...],
@@ -283,7 +313,7 @@ def scan(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     json_path: Path | None,
-    html_path: Path | None,
+    outputs: Outputs,
 ) -> None:
     """Drive every route with valid and invalid input and report the defects found.
 
@@ -302,23 +332,31 @@ def scan(
     def action() -> int:
         from testboost.checks import SEVERITIES
         from testboost.report.model import report_document
+        from testboost.report.outputs import write_scan_outputs
         from testboost.report.terminal import render_report
 
+        _check_outputs(json_path, outputs)
         spec = _spec(app_spec)
         report, _, _ = _diagnose(spec, allow_db, seed, budget, timeout, select, ignore, setup)
         render_report(make_console(), report)
         if json_path is not None:
-            write_json_atomic(json_path, report_document(report))
-        if html_path is not None:
-            from testboost.report.html import write_html
-
-            write_html(report, html_path)
+            write_output(json_path, json_text(report_document(report)))
+        write_scan_outputs(report, outputs)
         if fail_on == "none":
             return 0
         bar = SEVERITIES.index(fail_on)
         return 1 if any(SEVERITIES.index(f.severity) <= bar for f in report.findings) else 0
 
     _run(debug, action)
+
+
+def _check_outputs(json_path: Path | None, outputs: Outputs) -> None:
+    """Fail before a long run when a report file could not be written after it."""
+    from testboost.report.files import check_output
+
+    if json_path is not None:
+        check_output(json_path)
+    outputs.check()
 
 
 def _heading(console: Console, text: str) -> None:
@@ -369,6 +407,7 @@ def _diagnose(
         notes=result.notes,
         reach=result.reach,
         setup=SandboxSetup(result.schema, moved),
+        checks=sorted((set(select) or load_checks().keys()) - set(ignore)),
     )
     return report, result, inventory
 
@@ -434,6 +473,7 @@ def _explore_with_progress(
     help="Exit 1 when route coverage ((method, rule) pairs reached by a test) is below PCT.",
 )
 @_file_option("--json", "json_path", "Write the audit as JSON (schema testboost.audit/1) to FILE.")
+@_output_options
 @_file_option(
     "--baseline",
     "baseline_path",
@@ -454,6 +494,7 @@ def audit(
     tests_dir: Path | None,
     fail_under: float | None,
     json_path: Path | None,
+    outputs: Outputs,
     baseline_path: Path | None,
     timeout: float | None,
 ) -> None:
@@ -462,7 +503,8 @@ def audit(
     Runs your suite (python -m pytest DIR, from the current directory, under coverage.py and
     testboost's pytest plugin), then prints which tests reach each (method, rule) pair of the
     app, the statuses they saw, the line coverage of each view, the pairs no test reaches and
-    the tests that check nothing. Nothing is written into your project but --json/--baseline.
+    the tests that check nothing. Nothing is written into your project but the report files
+    named (--json, --html, --sarif, --junit, --markdown) and --baseline.
 
     \b
     Examples:
@@ -487,8 +529,10 @@ def audit(
             render_baseline_check,
             render_baseline_written,
         )
+        from testboost.report.outputs import write_audit_outputs
 
         tests = _audit_tests_dir(tests_dir)
+        _check_outputs(json_path, outputs)
         spec = _spec(app_spec)
         with _loaded(spec, allow_db) as (app, _sandbox):
             inventory = build_inventory(app)
@@ -510,7 +554,8 @@ def audit(
         console = make_console()
         render_audit(console, result)
         if json_path is not None:
-            write_json_atomic(json_path, audit_document(result))
+            write_output(json_path, json_text(audit_document(result)))
+        write_audit_outputs(result, outputs)
         if problem is not None:
             raise UsageError(problem)
         code = 0

@@ -16,6 +16,8 @@ from testboost.checks.environment import environment_notes
 from testboost.explore.exchange import Exchange, ProbeRequest
 from testboost.explore.reach import Reach, reach_document
 from testboost.inventory import Route
+from testboost.report.evidence import Evidence, QueryGrowth, find_evidence, query_growth
+from testboost.report.inventory import route_view_label
 from testboost.report.reproducer import curl, pytest_function
 
 SCHEMA = "testboost.report/1"
@@ -30,6 +32,8 @@ class RouteStats:
     methods: tuple[str, ...]
     requests: int
     statuses: dict[str, int]
+    #: The view's ``file:line`` (one per method for class-based views), as the inventory says.
+    view: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,16 @@ class Report:
     notes: tuple[str, ...] = field(default=())
     reach: Reach | None = None
     setup: SandboxSetup | None = None
+    #: Per finding, in order, what the app answered to its request (when it was recorded).
+    evidence: tuple[Evidence | None, ...] = ()
+    #: The check ids that ran (all registered checks less ``--ignore``, or ``--select``).
+    checks: tuple[str, ...] = ()
+    #: Statement counts of the routes ``n-plus-one`` reported.
+    query_growth: tuple[QueryGrowth, ...] = ()
+
+    def evidence_of(self, index: int) -> Evidence | None:
+        """The evidence of the ``index``-th finding, if recorded."""
+        return self.evidence[index] if index < len(self.evidence) else None
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,7 @@ def build_report(
     notes: Sequence[str] = (),
     reach: Reach | None = None,
     setup: SandboxSetup | None = None,
+    checks: Sequence[str] = (),
 ) -> Report:
     """Assemble the report: per-route request counts and statuses, findings as given.
 
@@ -88,6 +103,7 @@ def build_report(
                 route.methods,
                 len(mine),
                 dict(sorted(statuses.items())),
+                route_view_label(route),
             )
         )
     return Report(
@@ -100,6 +116,9 @@ def build_report(
         notes=(*notes, *environment_notes(exchanges)),
         reach=reach,
         setup=setup,
+        evidence=find_evidence(findings, exchanges),
+        checks=tuple(checks),
+        query_growth=query_growth(findings, exchanges),
     )
 
 
@@ -165,6 +184,7 @@ def report_document(report: Report) -> dict[str, Any]:
                 "methods": list(r.methods),
                 "requests": r.requests,
                 "statuses": r.statuses,
+                "view": r.view,
             }
             for r in report.routes
         ],
