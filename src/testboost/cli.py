@@ -776,9 +776,9 @@ def _duration(value: str) -> float:
     try:
         seconds = float(text[:-1]) * units[text[-1]] if text[-1:] in units else float(text)
     except ValueError:
-        raise click.BadParameter(f"{value!r}: use seconds, e.g. 30s, 2m or 90") from None
+        raise UsageError(f"--time {value!r}: use seconds, e.g. 30s, 2m or 90.") from None
     if seconds <= 0:
-        raise click.BadParameter(f"{value!r}: the run must last some time")
+        raise UsageError(f"--time {value!r}: the run must last some time.")
     return seconds
 
 

@@ -68,11 +68,20 @@ def send_body(request, body):
 
 
 class AppUser(HttpUser):
-    """A logged-in user sending the weighted mix of the app's routes."""
+    """A logged-in user sending the weighted mix of the app's routes.
+
+    Users start at staggered places of REQUESTS and each walks it once before drawing by
+    weight, so that every route gets traffic even in a short run.
+    """
 
     wait_time = between(0, WAIT)
+    started = 0
 
     def on_start(self):
+        users = getattr(self.environment.runner, "target_user_count", None) or 1
+        offset = AppUser.started * len(REQUESTS) // max(users, 1)
+        AppUser.started += 1
+        self.first_pass = [REQUESTS[(offset + i) % len(REQUESTS)] for i in range(len(REQUESTS))]
         self.auth_headers, self.auth_query = {{}}, {{}}
         if LOGIN is None:
             return
@@ -94,7 +103,10 @@ class AppUser(HttpUser):
 
     @task
     def route(self):
-        request = random.choices(REQUESTS, weights=[r["weight"] for r in REQUESTS])[0]
+        if self.first_pass:
+            request = self.first_pass.pop(0)
+        else:
+            request = random.choices(REQUESTS, weights=[r["weight"] for r in REQUESTS])[0]
         body = fresh(request["body"]) if request["kind"] == "create" else request["body"]
         with self.client.request(
             request["method"],
@@ -146,7 +158,8 @@ def render_locustfile(plan: LoadPlan, *, header: str, keep_credentials: bool = T
         "    locust -f locustfile.py --master --host URL --headless -u 500 -r 50 -t 5m "
         "--expect-workers 4\n"
         "    locust -f locustfile.py --worker --master-host MASTER_IP    # on each worker machine\n\n"
-        "Paths name rows of the probe's seeded database: point them at rows your server has.\n"
+        "Paths name rows of the probe's seeded database, and LOGIN the user the probe made:\n"
+        "point them at rows and a user your server has.\n"
         '"""\n'
     )
     body = _BODY.format(

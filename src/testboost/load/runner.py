@@ -247,10 +247,11 @@ def run_load(options: LoadOptions, say: Callable[[str], None]) -> LoadResult:
             _run_locust(processes, options, locustfile, port, csv, out)
             early = server.poll()
             code = processes.stop(server)
+            last = " | ".join(line.strip() for line in tail(log, 3).splitlines())
             if early is not None:
-                notes.append(f"the server ended before the load test did (exit {early})")
+                notes.append(f"the server ended before the load test did (exit {early}): {last}")
             elif code not in (0, -15):
-                notes.append(f"the server exited {code} when stopped")
+                notes.append(f"the server exited {code} when stopped: {last}")
         counts: dict[tuple[str, str], tuple[int, int]] = {}
         server_used = server_name() or ""
         sql_file = out / "sql.json"
@@ -259,7 +260,7 @@ def run_load(options: LoadOptions, say: Callable[[str], None]) -> LoadResult:
             server_used = document["server"]
             counts = {(m, r): (n, s) for m, r, n, s in document["counts"]}
         else:
-            notes.append("the server wrote no SQL counts (it did not stop cleanly)")
+            notes.append(f"the server wrote no SQL counts (it did not stop cleanly): {last}")
         grown = json.loads((out / "growth.json").read_text())
         growth = tuple(
             Growth(**{**g, **{k: tuple(g[k]) for k in ("rows", "milliseconds", "statements")}})

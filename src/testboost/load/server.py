@@ -60,6 +60,7 @@ def _gunicorn(
     on_exit: Callable[[], None],
 ) -> None:
     from gunicorn.app.base import BaseApplication
+    from gunicorn.errors import HaltServer
 
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
@@ -93,6 +94,9 @@ def _gunicorn(
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(exc.code if isinstance(exc.code, int) else 0)
+    except (HaltServer, Exception) as exc:  # gunicorn halts when its workers keep dying
+        reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
+        print(f"gunicorn stopped: {reason}", file=sys.stderr)
 
 
 def _waitress(
