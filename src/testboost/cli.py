@@ -846,6 +846,14 @@ def _duration(value: str) -> float:
     help="The locust program to run (default: this Python's Locust, else `locust` on PATH).",
 )
 @click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=0.5,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest pause of a user between two requests (0: as fast as it can).",
+)
+@click.option(
     "--fail-ratio",
     type=click.FloatRange(0, 1),
     default=None,
@@ -866,6 +874,7 @@ def load(
     rows: int,
     port: int,
     locust: str | None,
+    wait: float,
     fail_ratio: float | None,
 ) -> None:
     """Load-test the app with Locust, served on loopback by gunicorn (or waitress).
@@ -902,6 +911,7 @@ def load(
             port=port,
             allow_db=allow_db,
             locust=locust,
+            wait=wait,
         )
         result = run_load(options, say=lambda line: err.print(line, markup=False, highlight=False))
         render_load(console, result)

@@ -76,9 +76,14 @@ class Processes:
         self.stop_all()
 
     def start(
-        self, argv: Sequence[str], *, log: Path, env: Mapping[str, str] | None = None
+        self,
+        argv: Sequence[str],
+        *,
+        log: Path,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
     ) -> subprocess.Popen[bytes]:
-        """Start ``argv`` in its own session, stdout and stderr into ``log``."""
+        """Start ``argv`` in its own session (in ``cwd``), stdout and stderr into ``log``."""
         handle = log.open("ab")
         self._logs.append(handle)
         process = subprocess.Popen(
@@ -87,6 +92,7 @@ class Processes:
             stdout=handle,
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
+            cwd=cwd,
             start_new_session=sys.platform != "win32",
         )
         self.started.append(process)

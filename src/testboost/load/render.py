@@ -81,8 +81,14 @@ def render_load(console: Console, result: LoadResult) -> None:
         console.print(
             f"no list route got slower with rows ({len(result.growth)} measured)", highlight=False
         )
+    reasons: dict[str, list[str]] = {}
     for line in result.plan.left_out:
-        console.print(escape(f"left out: {line}"), highlight=False)
+        route, _, reason = line.partition(": ")
+        reasons.setdefault(reason, []).append(route)
+    for reason, routes_left in reasons.items():
+        console.print(
+            escape(f"left out, {reason}: {', '.join(routes_left)}"), highlight=False, soft_wrap=True
+        )
     for note in result.notes:
         console.print(escape(f"note: {note}"), highlight=False)
     if result.csv is not None:

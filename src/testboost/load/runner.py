@@ -190,11 +190,12 @@ def _run_locust(
             "--expect-workers",
             str(options.workers),
         ]
-    running = processes.start(master, log=log, env=env)
+    # run where no locust.conf or pyproject.toml of the project can change what was asked
+    running = processes.start(master, log=log, env=env, cwd=out)
     for _ in range(options.workers):
         worker = [*command, "-f", str(locustfile), "--worker", "--master-host", LOOPBACK]
         worker += ["--master-port", str(bus), "--loglevel", "WARNING"]
-        workers.append(processes.start(worker, log=log, env=env))
+        workers.append(processes.start(worker, log=log, env=env, cwd=out))
     code = processes.wait(running, options.time + LOCUST_GRACE)
     for process in (running, *workers):
         processes.stop(process)
@@ -225,7 +226,7 @@ def run_load(options: LoadOptions, say: Callable[[str], None]) -> LoadResult:
         raise UsageError(f"No WSGI server to serve the app (gunicorn or waitress): {INSTALL}")
     port = _choose_port(options.port, say)
     out = Path(tempfile.mkdtemp(prefix="testboost-load-"))
-    csv = options.csv_prefix or out / "locust"
+    csv = (options.csv_prefix or out / "locust").absolute()
     csv.parent.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
     try:
