@@ -83,8 +83,8 @@ def render_load(console: Console, result: LoadResult) -> None:
         )
     reasons: dict[str, list[str]] = {}
     for line in result.plan.left_out:
-        route, _, reason = line.partition(": ")
-        reasons.setdefault(reason, []).append(route)
+        place, _, reason = line.partition(": ")
+        reasons.setdefault(reason, []).append(place)
     for reason, routes_left in reasons.items():
         console.print(
             escape(f"left out, {reason}: {', '.join(routes_left)}"), highlight=False, soft_wrap=True
