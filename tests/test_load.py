@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -29,6 +30,8 @@ from click.testing import CliRunner
 from testboost.cli import main
 from testboost.load.locustfile import render_locustfile
 from testboost.load.plan import LoadPlan, LoadRequest, LoginStep, request_kind
+from testboost.load.sqlcount import StatementCounter, merge_counts
+from testboost.sandbox import Sandbox
 
 ROOT = Path(__file__).parent.parent
 BROKEN = "examples.shopapi:create_app()"
@@ -312,3 +315,31 @@ def test_kept_locustfile_logs_in_instead_of_carrying_the_probes_tokens() -> None
     assert "'access_token'" in kept and "--master" in kept and "--worker" in kept
     served = render_locustfile(_plan(), header="# h")
     assert "t0k3n" in served
+
+
+def test_statement_counter_counts_sql_per_route_and_adds_processes_up(sandbox: Sandbox) -> None:
+    from flask import Flask
+    from werkzeug.test import Client
+
+    app = Flask(__name__)
+    database = str(sandbox.directory / "count.sqlite")
+
+    @app.get("/items/<int:n>")
+    def items(n: int) -> dict[str, int]:
+        connection = sqlite3.connect(database)
+        for _ in range(n):
+            connection.execute("SELECT 1").fetchall()
+        connection.close()
+        return {"n": n}
+
+    counter = StatementCounter(app, sandbox, sandbox.directory)  # files the sandbox allows
+    with sandbox.active():
+        client = Client(counter)
+        for n in (1, 3, 3):
+            assert client.get(f"/items/{n}").status_code == 200
+        assert client.get("/nowhere").status_code == 404
+    counter.flush()
+    (sandbox.directory / "sql-1.json").write_text('[["GET", "/items/<int:n>", 1, 5]]')  # a worker
+    counts = merge_counts(sandbox.directory)
+    assert counts[("GET", "/items/<int:n>")] == (4, 12)
+    assert counts[("GET", "(no route)")] == (1, 0)

@@ -72,7 +72,13 @@ class StatementCounter:
         self._local.statements = 0
         try:
             # the body is read here so that views running while it streams are counted too
-            body = list(self.app(environ, start_response))
+            answer = self.app(environ, start_response)
+            try:
+                body = list(answer)
+            finally:
+                close = getattr(answer, "close", None)
+                if close is not None:
+                    close()
         finally:
             statements, self._local.statements = self._local.statements, None
             with self._lock:
