@@ -93,7 +93,12 @@ class AppUser(HttpUser):
             **send_body(LOGIN, LOGIN["body"]),
         ) as response:
             response.success()  # logging in is set-up, not a route under test
-            token = dig(response.json() if response.ok else None, LOGIN["token_path"])
+            token = None
+            if LOGIN["token_path"] and response.ok:
+                try:
+                    token = dig(response.json(), LOGIN["token_path"])
+                except ValueError:  # not JSON: no token to take
+                    token = None
         if token and LOGIN["where"] == "header":
             self.auth_headers[LOGIN["name"]] = f"{{LOGIN['scheme']}} {{token}}".strip()
         elif token and LOGIN["where"] == "cookie":

@@ -27,6 +27,8 @@ LOOPBACK = "127.0.0.1"
 def port_is_free(port: int) -> bool:
     """Whether nothing listens on 127.0.0.1:``port`` (and it may be bound)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        if sys.platform != "win32":  # as servers do: connections closing (TIME_WAIT) do not count
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((LOOPBACK, port))
         except OSError:

@@ -35,7 +35,7 @@ from testboost.load.processes import (
 )
 from testboost.load.rows import Growth
 from testboost.load.server import INSTALL, server_name
-from testboost.load.stats import RouteLoad, read_stats
+from testboost.load.stats import RouteLoad, read_exceptions, read_stats
 
 #: Seconds the server may take to build, explore and start serving the app.
 START_LIMIT = 240.0
@@ -268,6 +268,10 @@ def run_load(options: LoadOptions, say: Callable[[str], None]) -> LoadResult:
             for g in grown["growth"]
         )
         routes, total = read_stats(Path(f"{csv}_stats.csv"))
+        notes.extend(
+            f"Locust's users raised {message} ({count} times)"
+            for count, message in read_exceptions(Path(f"{csv}_exceptions.csv"))
+        )
         return LoadResult(
             plan=plan,
             routes=_with_sql(routes, counts),

@@ -56,3 +56,14 @@ def read_stats(path: Path) -> tuple[list[RouteLoad], RouteLoad | None]:
             else:
                 routes.append(entry)
     return routes, total
+
+
+def read_exceptions(path: Path) -> list[tuple[int, str]]:
+    """(count, message) of each exception Locust's users raised (``PREFIX_exceptions.csv``)."""
+    if not path.exists():
+        return []
+    with path.open(newline="") as handle:
+        return [
+            (int(_number(row.get("Count"))), row.get("Message") or "")
+            for row in csv.DictReader(handle)
+        ]
