@@ -85,6 +85,25 @@ class AppUser(HttpUser):
         self.auth_headers, self.auth_query = {{}}, {{}}
         if LOGIN is None:
             return
+        token, ok = self.log_in()
+        if not ok and LOGIN["register_path"]:  # a server without the user: sign it up first
+            with self.client.post(
+                LOGIN["register_path"],
+                name="(sign up)",
+                catch_response=True,
+                **send_body(LOGIN, LOGIN["register_body"]),
+            ) as response:
+                response.success()
+            token, ok = self.log_in()
+        if token and LOGIN["where"] == "header":
+            self.auth_headers[LOGIN["name"]] = f"{{LOGIN['scheme']}} {{token}}".strip()
+        elif token and LOGIN["where"] == "cookie":
+            self.client.cookies.set(LOGIN["name"], token)
+        elif token and LOGIN["where"] == "query":
+            self.auth_query[LOGIN["name"]] = token
+
+    def log_in(self):
+        """Log in with LOGIN; the token the answer carries (if any), and whether it worked."""
         with self.client.post(
             LOGIN["path"],
             headers=dict(LOGIN["headers"]),
@@ -93,18 +112,13 @@ class AppUser(HttpUser):
             **send_body(LOGIN, LOGIN["body"]),
         ) as response:
             response.success()  # logging in is set-up, not a route under test
-            token = None
-            if LOGIN["token_path"] and response.ok:
+            ok, token = response.ok, None
+            if LOGIN["token_path"] and ok:
                 try:
                     token = dig(response.json(), LOGIN["token_path"])
                 except ValueError:  # not JSON: no token to take
                     token = None
-        if token and LOGIN["where"] == "header":
-            self.auth_headers[LOGIN["name"]] = f"{{LOGIN['scheme']}} {{token}}".strip()
-        elif token and LOGIN["where"] == "cookie":
-            self.client.cookies.set(LOGIN["name"], token)
-        elif token and LOGIN["where"] == "query":
-            self.auth_query[LOGIN["name"]] = token
+        return token, ok and (token is not None or not LOGIN["token_path"])
 
     @task
     def route(self):
@@ -163,8 +177,8 @@ def render_locustfile(plan: LoadPlan, *, header: str, keep_credentials: bool = T
         "    locust -f locustfile.py --master --host URL --headless -u 500 -r 50 -t 5m "
         "--expect-workers 4\n"
         "    locust -f locustfile.py --worker --master-host MASTER_IP    # on each worker machine\n\n"
-        "Paths name rows of the probe's seeded database, and LOGIN the user the probe made:\n"
-        "point them at rows and a user your server has.\n"
+        "Users log in as LOGIN says (signing up first where the server does not know them).\n"
+        "Paths name rows of the probe's seeded database: point them at rows your server has.\n"
         '"""\n'
     )
     body = _BODY.format(

@@ -25,6 +25,7 @@ from testboost.explore.runner import ProbeResult
 WEIGHTS = {"read": 10, "login": 1, "create": 2, "write": 1}
 _LOGOUT = re.compile(r"(log-?out|sign-?out)", re.IGNORECASE)
 _READS = ("GET", "HEAD")
+_SIGN_UP = re.compile(r"(register|sign-?up|sign_up)/?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,9 @@ class LoginStep:
     where: str = ""  # "header", "cookie", "query" or "" (the session cookie does it)
     name: str = ""
     scheme: str = ""
+    #: the sign-up route and its body with the login's credentials: a server without the user
+    register_path: str | None = None
+    register_body: Any = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,17 @@ def _login(result: ProbeResult, chosen: Mapping[tuple[str, str], Exchange]) -> L
     placement = way.placement if way.kind == "token" else None
     credential = placement.name.lower() if placement is not None else ""
     headers = tuple((k, v) for k, v in exchange.request.headers if k.lower() != credential)
+    register_path, register_body = None, None
+    signed_up = chosen.get(("POST", recipe.register)) if recipe.register else None
+    if signed_up is None:  # users made without the sign-up route: the route is still there
+        signed_up = next(
+            (e for (m, r), e in chosen.items() if m == "POST" and _SIGN_UP.search(r) and e.ok),
+            None,
+        )
+    if signed_up is not None and isinstance(body, dict):
+        sign_up_kind, sign_up_body = _body(signed_up)
+        if sign_up_kind == kind and isinstance(sign_up_body, dict):
+            register_path, register_body = signed_up.request.path, {**sign_up_body, **body}
     return LoginStep(
         path=exchange.request.path,
         body_kind=kind,
@@ -137,6 +152,8 @@ def _login(result: ProbeResult, chosen: Mapping[tuple[str, str], Exchange]) -> L
         where=placement.where if placement is not None else "",
         name=placement.name if placement is not None else "",
         scheme=placement.scheme if placement is not None else "",
+        register_path=register_path,
+        register_body=register_body,
     )
 
 
