@@ -343,3 +343,23 @@ def test_statement_counter_counts_sql_per_route_and_adds_processes_up(sandbox: S
     counts = merge_counts(sandbox.directory)
     assert counts[("GET", "/items/<int:n>")] == (4, 12)
     assert counts[("GET", "(no route)")] == (1, 0)
+
+
+def test_kept_locustfile_signs_its_user_up_where_the_server_lacks_it() -> None:
+    from dataclasses import replace
+
+    plan = _plan()
+    assert plan.login is not None
+    signing = replace(
+        plan,
+        login=replace(
+            plan.login,
+            register_path="/api/auth/register",
+            register_body={"email": "a@example.com", "password": "pw", "name": "A"},
+        ),
+    )
+    kept = render_locustfile(signing, header="# h", keep_credentials=False)
+    compile(kept, "locustfile.py", "exec")
+    assert "'register_path': '/api/auth/register'" in kept
+    without = render_locustfile(plan, header="# h", keep_credentials=False)
+    assert "'register_path': None" in without
