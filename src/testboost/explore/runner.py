@@ -208,6 +208,8 @@ def explore(
                             f"({problem}); the other routes were probed"
                         )
             requests = recorder.sent
+            if recorder.dirty:  # leave the database as seeded: `testboost load` serves it next
+                database.restore(recorder.snapshot)
             notes.extend(host_notes(exchanges))
             notes.extend(
                 f"a thread of the app failed (not judged as a finding): {error}"

@@ -104,6 +104,17 @@ def generate_suite(
     }
     for module in planned:
         files[module.filename] = render_module(module, spec=spec, seed=seed)
+    files["locustfile.py"] = _locustfile(result, findings, spec, seed)
     tests = sum(len(m.tests) for m in planned)
     xfails = sum(1 for m in planned for t in m.tests if any("xfail" in mark for mark in t.marks))
     return Suite(files, tests, xfails, tuple(notes))
+
+
+def _locustfile(result: ProbeResult, findings: Sequence[Finding], spec: str, seed: int) -> str:
+    """The suite's Locust file: the probe's valid requests, users logging in on their own."""
+    from testboost.generate.render import header
+    from testboost.load.locustfile import render_locustfile
+    from testboost.load.plan import build_plan
+
+    plan = build_plan(result, findings, spec=spec, writes=False)
+    return render_locustfile(plan, header=header(spec, seed), keep_credentials=False)
