@@ -356,6 +356,7 @@ def _diagnose(
                 app, spec, inventory, sandbox, seed, budget, timeout, setup
             )
         moved = tuple(dict.fromkeys((r.setting, r.original) for r in sandbox.redirects))
+        hashing = tuple(sandbox.cheap_hashes)
     with stage("checks"):
         findings = run_checks(result.exchanges, result.facts, select=select or None, ignore=ignore)
     report = build_report(
@@ -368,7 +369,7 @@ def _diagnose(
         requests=result.requests,
         notes=result.notes,
         reach=result.reach,
-        setup=SandboxSetup(result.schema, moved),
+        setup=SandboxSetup(result.schema, moved, hashing),
     )
     return report, result, inventory
 
