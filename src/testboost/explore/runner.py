@@ -34,8 +34,9 @@ from testboost.config import AuthConfig
 from testboost.explore.cases import (
     Planned,
     World,
-    main_table,
+    path_rows,
     plan_requests,
+    sql_tables,
     wrong_method,
     wrong_method_request,
 )
@@ -46,7 +47,6 @@ from testboost.explore.exchange import (
     ProbeFacts,
     ProbeRequest,
     RaisedError,
-    listed,
 )
 from testboost.explore.fuzz import fuzz_body
 from testboost.explore.identity import ADMIN, AuthRecipe, Identity, make_identities
@@ -54,7 +54,7 @@ from testboost.explore.isolation import can_isolate, drive_isolated
 from testboost.explore.learning import learn_inputs
 from testboost.explore.reach import Reach, compute_reach
 from testboost.explore.schema import SchemaSetup, create_schema
-from testboost.explore.seeding import Seed, enum_values, more_rows, seed_rows
+from testboost.explore.seeding import ROWS_PER_PARENT, Seed, enum_values, grow_rows, seed_rows
 from testboost.explore.values import protected_columns, secret_columns
 from testboost.inventory import Handler, Route
 from testboost.sandbox import Sandbox, user_frame_location
@@ -331,10 +331,6 @@ def _drive(
         yield recorder.send(route, wrong_method_request(route, first, method), world.users)
 
 
-#: Rows added to a listed table to see whether a list route's SQL grows with them.
-MORE_ROWS = 10
-
-
 def _follow_ups(
     route: Route,
     handler: Handler,
@@ -343,32 +339,46 @@ def _follow_ups(
     world: World,
     recorder: _Recorder,
 ) -> Iterator[Exchange]:
-    """After a valid 2xx request: two more timed runs, and the same with more rows (lists)."""
+    """After a valid 2xx request: two more timed runs, and for a read, the same with more rows.
+
+    A GET is sent again with 1, 5 and 20 rows per parent in every table its SQL read (see
+    :func:`~testboost.explore.seeding.grow_rows`): a nested list under a parent id gets its
+    children, a report aggregating over a relationship gets parents and children, and the
+    ``n-plus-one`` check sees whether the statements grow with the rows.
+    """
     if exchange.ok:
         # every route is timed three times, so that which requests are sent never depends on
         # how fast the machine happened to be
         for _ in range(2):
             yield recorder.send(route, replace(planned, case=TIMING_CASE), world.users)
-    table = main_table(route, handler, world)
-    if handler.method != "GET" or not exchange.ok or table is None or not listed(exchange.json):
+    if handler.method != "GET" or not exchange.ok:
         return
+    tables = [t for t in sql_tables(exchange.sql, world.database) if t != world.user_table]
+    if not tables:
+        return
+    parents = path_rows(route, handler, world)
     users = tuple(u.key for name, u in world.users.items() if name != ADMIN)
+    for per_parent in ROWS_PER_PARENT:
 
-    def add_rows() -> None:
-        more_rows(
-            world.database,
-            table,
-            world.seed,
-            world.enums,
-            user_table=world.user_table,
-            users=users,
-            count=MORE_ROWS,
+        def add_rows(per_parent: int = per_parent) -> None:
+            grow_rows(
+                world.database,
+                tables,
+                world.seed,
+                world.enums,
+                per_parent=per_parent,
+                parents=parents,
+                user_table=world.user_table,
+                users=users,
+            )
+
+        case = Case(
+            "more-rows",
+            f"{per_parent} more rows per parent in {', '.join(tables)}",
+            table=tables[0],
+            value=per_parent,
         )
-
-    case = Case("more-rows", f"{MORE_ROWS} more rows in {table.name}", table=table.name)
-    yield recorder.send(
-        route, replace(planned, case=replace(case, value=MORE_ROWS)), world.users, prepare=add_rows
-    )
+        yield recorder.send(route, replace(planned, case=case), world.users, prepare=add_rows)
 
 
 def _acting_user(
@@ -436,6 +446,9 @@ class _Recorder:
         self.snapshot = database.snapshot()
         self.baseline = database.read()
         self.statements: list[str] = []
+        #: ``(relationship, file:line)`` of each ORM relationship load, while ``tracing``.
+        self.lazy_loads: list[tuple[str, str | None]] = []
+        self.tracing = False
         self.raised: list[BaseException] = []
         # exceptions an app caught and logged (log.exception) before answering 500 itself
         self.logged = logged if logged is not None else []
@@ -454,16 +467,26 @@ class _Recorder:
     def _on_raw_sql(self, statement: str) -> None:
         self.statements.append(statement)
 
+    def _on_orm_execute(self, state: Any) -> None:
+        if self.tracing and getattr(state, "is_relationship_load", False):
+            path = state.loader_strategy_path
+            name = str(path[-1]) if len(path) else "a relationship"
+            where = user_frame_location(traceback.extract_stack()[:-1])
+            self.lazy_loads.append((name, where))
+
     @contextmanager
     def listening(self) -> Iterator[None]:
         got_request_exception.connect(self._on_exception, self.app, weak=False)
         self.sandbox.statement_listeners.append(self._on_raw_sql)
         # every engine, the app's own lazily made ones too (Alchemical makes them on first use)
         engine_class = _engine_class()
+        session_class = _orm_session_class()
         if engine_class is not None:
             from sqlalchemy import event
 
             event.listen(engine_class, "before_cursor_execute", self._on_sql)
+            if session_class is not None:
+                event.listen(session_class, "do_orm_execute", self._on_orm_execute)
         try:
             yield
         finally:
@@ -471,6 +494,8 @@ class _Recorder:
             self.sandbox.statement_listeners.remove(self._on_raw_sql)
             if engine_class is not None:
                 event.remove(engine_class, "before_cursor_execute", self._on_sql)
+                if session_class is not None:
+                    event.remove(session_class, "do_orm_execute", self._on_orm_execute)
 
     def send(
         self,
@@ -500,6 +525,8 @@ class _Recorder:
             before = self.database.read()
         versions = self.database.versions()
         self.statements.clear()
+        self.lazy_loads.clear()
+        self.tracing = prepare is not None
         self.raised.clear()
         self.logged.clear()
         network_before = len(self.sandbox.network_attempts)
@@ -559,6 +586,7 @@ class _Recorder:
             cpu_seconds=cpu_seconds,
             timed_out=timed_out,
             is_json=is_json,
+            lazy_loads=tuple(self.lazy_loads),
         )
 
 
@@ -569,6 +597,15 @@ def _engine_class() -> Any:
     from sqlalchemy.engine import Engine
 
     return Engine
+
+
+def _orm_session_class() -> Any:
+    """SQLAlchemy's ORM ``Session`` where it has the ``do_orm_execute`` event (1.4+), else None."""
+    if "sqlalchemy.orm" not in sys.modules:
+        return None
+    from sqlalchemy.orm import Session, SessionEvents
+
+    return Session if hasattr(SessionEvents, "do_orm_execute") else None
 
 
 def _death_exchange(route: Route, planned: Planned, how: str) -> Exchange:
