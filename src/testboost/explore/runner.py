@@ -84,6 +84,42 @@ class RequestTimeout(BaseException):
     """
 
 
+@dataclass(frozen=True)
+class Shard:
+    """Which routes one of ``count`` processes or machines drives: ``index`` counts from 1.
+
+    Routes are dealt out in turn (route ``i`` of the inventory goes to shard ``i % count + 1``),
+    so that the slow routes of one blueprint are spread over the shards.
+    """
+
+    index: int
+    count: int
+
+    def drives(self, position: int) -> bool:
+        """Whether this shard drives the app's route at ``position`` (views only, from 0)."""
+        return position % self.count == self.index - 1
+
+
+@dataclass(frozen=True)
+class ProbeTail:
+    """What the end of a probe (its notes, its reach) is computed from besides the exchanges.
+
+    A shard keeps it, so that merged shards end exactly as one probe of every route would.
+    """
+
+    schema_notes: tuple[str, ...]
+    schema_recipe: str
+    #: ``(position of the route, note)`` for routes not probed or not finished.
+    route_notes: tuple[tuple[int, str], ...]
+    thread_errors: tuple[str, ...]
+    identities: tuple[str, ...]
+    login_rules: tuple[str, ...]
+    attempts: tuple[str, ...]
+    login: str
+    suggestion: str
+    checked: Mapping[str, str]
+
+
 @dataclass
 class ProbeResult:
     """Everything the explorer recorded, with the facts the checks need and run statistics."""
@@ -99,6 +135,34 @@ class ProbeResult:
     reach: Reach | None = None
     #: How the schema was made, step by step, for the generated conftest to repeat.
     schema_steps: tuple[str, ...] = ()
+    tail: ProbeTail | None = None
+
+
+def finish_probe(
+    routes: Sequence[Route], exchanges: Sequence[Exchange], tail: ProbeTail
+) -> tuple[tuple[str, ...], Reach]:
+    """The notes and the reach of a probe (or of merged shards) from its exchanges."""
+    notes = [
+        *tail.schema_notes,
+        *(note for _, note in sorted(tail.route_notes, key=lambda pair: pair[0])),
+        *host_notes(exchanges),
+        *(
+            f"a thread of the app failed (not judged as a finding): {error}"
+            for error in dict.fromkeys(tail.thread_errors)
+        ),
+        *setup_notes(exchanges, tail.schema_recipe),
+    ]
+    reach = compute_reach(
+        routes,
+        exchanges,
+        identities=tail.identities,
+        login_rules=tail.login_rules,
+        attempts=tail.attempts,
+        login=tail.login,
+        recipe=tail.suggestion,
+        checked=dict(tail.checked),
+    )
+    return tuple(notes), reach
 
 
 def route_inputs(routes: tuple[Route, ...]) -> dict[tuple[str, str], InputSpec]:
@@ -135,21 +199,21 @@ def explore(
     auth: AuthConfig | None = None,
     on_route: Callable[[Route], None] | None = None,
     setup: Sequence[str] = (),
+    shard: Shard | None = None,
 ) -> ProbeResult:
     """Seed, log in, and send every planned request to every route of ``app``.
 
     Routes are driven in inventory order until ``budget`` seconds have passed; the routes left
     are named in the result's notes. ``setup`` are the project's own commands that make the
     schema (``[tool.testboost] setup``); without them it is made by evidence (see
-    :mod:`testboost.explore.schema`).
+    :mod:`testboost.explore.schema`). With ``shard``, only that shard's routes are driven.
     """
     started = time.perf_counter()
-    notes: list[str] = []
+    route_notes: list[tuple[int, str]] = []
     fuzzing = Fuzzing(seed=seed, examples=fuzz_examples)
     inputs = route_inputs(routes)
     with sandbox.active(), _captured_logging() as logged:
         schema: SchemaSetup = create_schema(app, sandbox.directory, setup, sandbox.engines)
-        notes.extend(schema.notes)
         database = SandboxDatabase.discover(sandbox.directory)
         try:
             enums = enum_values(app)
@@ -190,42 +254,51 @@ def explore(
                 accepted.setdefault(route.rule, set()).update(route.methods)
             with recorder.listening():
                 exchanges: list[Exchange] = []
-                for route in routes:
-                    if route.kind != "view":
+                first_value = seeded.counter
+                views = [route for route in routes if route.kind == "view"]
+                for position, route in enumerate(views):
+                    if shard is not None and not shard.drives(position):
                         continue
                     if time.perf_counter() - started > budget:
-                        notes.append(f"budget of {budget:g} s spent: {route.rule} not probed")
+                        route_notes.append(
+                            (position, f"budget of {budget:g} s spent: {route.rule} not probed")
+                        )
                         continue
                     if on_route is not None:
                         on_route(route)
+                    # every route draws its unique values from the same start (the database is
+                    # restored between routes): a shard draws what a probe of every route draws
+                    seeded.counter = first_value
                     seen, problem = _drive_route(
                         route, inputs, world, recorder, accepted[route.rule], fuzzing
                     )
                     exchanges.extend(seen)
                     if problem is not None:  # one route's failure must not end the run
-                        notes.append(
-                            f"{route.rule}: testboost could not finish probing this route "
-                            f"({problem}); the other routes were probed"
+                        route_notes.append(
+                            (
+                                position,
+                                f"{route.rule}: testboost could not finish probing this route "
+                                f"({problem}); the other routes were probed",
+                            )
                         )
             requests = recorder.sent
-            notes.extend(host_notes(exchanges))
-            notes.extend(
-                f"a thread of the app failed (not judged as a finding): {error}"
-                for error in dict.fromkeys(sandbox.thread_errors)
-            )
-            notes.extend(setup_notes(exchanges, schema))
         finally:
             database.close()
-    reach = compute_reach(
-        routes,
-        exchanges,
+    tail = ProbeTail(
+        schema_notes=tuple(schema.notes),
+        schema_recipe=schema.recipe,
+        route_notes=tuple(route_notes),
+        thread_errors=tuple(sandbox.thread_errors),
         identities=tuple(users),
-        login_rules=tuple({*recipe.login_routes, *((recipe.login,) if recipe.login else ())}),
+        login_rules=tuple(
+            sorted({*recipe.login_routes, *((recipe.login,) if recipe.login else ())})
+        ),
         attempts=recipe.attempts,
         login=recipe.way.describe() if recipe.way is not None else "none",
-        recipe=recipe.suggestion,
+        suggestion=recipe.suggestion,
         checked=dict(recipe.checks),
     )
+    notes, reach = finish_probe(routes, exchanges, tail)
     return ProbeResult(
         exchanges,
         facts,
@@ -233,10 +306,11 @@ def explore(
         schema.recipe,
         time.perf_counter() - started,
         inputs=inputs,
-        notes=tuple(notes),
+        notes=notes,
         requests=requests,
         reach=reach,
         schema_steps=schema.steps,
+        tail=tail,
     )
 
 
@@ -652,7 +726,7 @@ def host_notes(exchanges: Sequence[Exchange]) -> list[str]:
     ]
 
 
-def setup_notes(exchanges: Sequence[Exchange], schema: SchemaSetup) -> list[str]:
+def setup_notes(exchanges: Sequence[Exchange], schema_recipe: str) -> list[str]:
     """One note when requests failed on tables or columns the sandbox lacks, with the fix."""
     missing: dict[str, set[tuple[str, str]]] = {}
     for exchange in exchanges:
@@ -665,7 +739,7 @@ def setup_notes(exchanges: Sequence[Exchange], schema: SchemaSetup) -> list[str]
     causes = ", ".join(sorted(missing)[:3]) + (", ..." if len(missing) > 3 else "")
     return [
         f"testboost could not set the app up: {len(pairs)} method-route pairs failed with "
-        f"{causes} (schema made by: {schema.recipe}); these failures are not reported as "
+        f"{causes} (schema made by: {schema_recipe}); these failures are not reported as "
         "findings. Tell testboost how the schema is made: [tool.testboost] setup = "
         '["flask init-db"] in pyproject.toml, or --setup "flask init-db"'
     ]
