@@ -78,7 +78,7 @@ def install_cheap_hashing(used: Callable[[str], None] | None = None) -> Callable
 def _installed(name: str) -> bool:
     try:
         importlib.import_module(name)
-    except Exception:  # not installed, or broken: nothing to make cheap
+    except ImportError:  # not installed: nothing to make cheap
         return False
     return True
 
