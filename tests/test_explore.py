@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import explored
+from probing import explored
 
 from testboost.explore.exchange import Exchange
 from testboost.explore.runner import ProbeResult, explore

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import explored
+from probing import explored
 
 from testboost.checks import Finding, run_checks
 from testboost.compat import version

@@ -3,6 +3,7 @@
 Rows are written at the SQLite level in foreign-key order: two rows per table, the first owned by
 user A and the second by user B wherever a table points at the user table, unique columns unique,
 required columns filled. Enum values come from the app's SQLAlchemy metadata when it has one.
+For the N+1 probe, :func:`grow_rows` adds rows under one parent (1, 5 and 20 per parent).
 """
 
 from __future__ import annotations
@@ -85,27 +86,6 @@ def seed_rows(
                 seed.keys[table.name].append(database.insert(table, row))
             except Exception:
                 break
-
-
-def more_rows(
-    database: SandboxDatabase,
-    table: TableInfo,
-    seed: Seed,
-    enums: Mapping[tuple[str, str], tuple[str, ...]],
-    *,
-    user_table: str | None,
-    users: tuple[Any, ...],
-    count: int,
-) -> int:
-    """Insert ``count`` more rows like the first seeded one (owned by A); how many went in."""
-    inserted = 0
-    for _ in range(count):
-        try:
-            database.insert(table, _row(table, 0, seed, enums, user_table, users))
-        except Exception:
-            break
-        inserted += 1
-    return inserted
 
 
 #: Rows per parent the N+1 probe sends a read route with: one statement per row shows as growth.
