@@ -27,6 +27,7 @@ from testboost.analysis.inputs import InputSpec, infer_inputs
 from testboost.compat import (
     configured_mappers,
     declarative_registry,
+    orm_execute_session,
     set_client_cookies,
     sqlalchemy_extension,
 )
@@ -674,12 +675,10 @@ def _engine_class() -> Any:
 
 
 def _orm_session_class() -> Any:
-    """SQLAlchemy's ORM ``Session`` where it has the ``do_orm_execute`` event (1.4+), else None."""
+    """SQLAlchemy's ORM ``Session`` when the app loaded it and it tells relationship loads."""
     if "sqlalchemy.orm" not in sys.modules:
         return None
-    from sqlalchemy.orm import Session, SessionEvents
-
-    return Session if hasattr(SessionEvents, "do_orm_execute") else None
+    return orm_execute_session()
 
 
 def _death_exchange(route: Route, planned: Planned, how: str) -> Exchange:
