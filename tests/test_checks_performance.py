@@ -31,7 +31,7 @@ def test_n_plus_one_fires_when_statements_grow_with_rows() -> None:
         [listing("valid", 1, 2), listing("more-rows", 11, 12)], FACTS, select={"n-plus-one"}
     )
     assert (finding.check, finding.method, finding.rule) == ("n-plus-one", "GET", ORDERS)
-    assert finding.message.startswith("1 items took 2 SQL statements, 11 items took 12")
+    assert finding.message.startswith("2 SQL statements with 1 items, 12 with 11 items")
     assert (
         "repeated 10 more times: SELECT * FROM order_items WHERE order_items.order_id = ?"
         in finding.message
@@ -55,6 +55,34 @@ def test_n_plus_one_is_silent_when_the_list_did_not_grow() -> None:
         )
         == []
     )
+
+
+def grown(rows: int | None, statements: int, loads: int = 0) -> object:
+    kind = "valid" if rows is None else "more-rows"
+    base = exchange(kind, rule=TASKS, json_body={"total": statements})
+    return replace(
+        base,
+        case=replace(base.case, value=rows),
+        sql=("SELECT * FROM task",) * statements,
+        lazy_loads=(("Task.assignee", "app.py:42"),) * loads,
+    )
+
+
+TASKS = "/api/projects/<int:project_id>/tasks"
+
+
+def test_n_plus_one_names_the_relationship_loaded_once_per_row_and_where() -> None:
+    runs = [grown(None, 3), grown(1, 4, 1), grown(5, 8, 5), grown(20, 23, 20)]
+    (finding,) = run_checks(runs, FACTS, select={"n-plus-one"})
+    assert finding.rule == TASKS
+    assert finding.message.startswith("4 SQL statements with 1 more row per parent, 23 with 20")
+    assert "Task.assignee is lazy-loaded 19 more times (at app.py:42)" in finding.message
+    assert finding.location == "app.py:42"
+
+
+def test_n_plus_one_is_silent_when_more_rows_per_parent_add_no_statements() -> None:
+    runs = [grown(None, 3), grown(1, 3), grown(5, 3), grown(20, 4)]
+    assert run_checks(runs, FACTS, select={"n-plus-one"}) == []
 
 
 def timed(rule: str, cpu_seconds: float, kind: str = "valid", wall: float | None = None) -> object:

@@ -217,3 +217,13 @@ def test_install_beside_the_oldest_pins_moves_none_of_them(tmp_path: Path) -> No
     assert "testboost" in installs
     assert {name: installs.get(name) for name in OLDEST_PINS} == OLDEST_PINS
     assert "blinker" in installs  # Flask < 2.3 does not bring it; scan and audit need signals
+
+
+def test_relationship_loads_are_seen_from_sqlalchemy_1_4() -> None:
+    session = compat.orm_execute_session()
+    if compat.version("sqlalchemy") >= (1, 4):
+        from sqlalchemy.orm import Session
+
+        assert session is Session
+    else:
+        assert session is None

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from probing import explored
 
 from testboost.explore.exchange import Exchange
 from testboost.explore.runner import ProbeResult, explore
@@ -16,15 +17,8 @@ from testboost.target import load_app
 
 @pytest.fixture(scope="module")
 def result() -> Iterator[ProbeResult]:
-    mp = pytest.MonkeyPatch()
-    mp.chdir(Path(__file__).parent / "apps")
-    try:
-        with Sandbox() as sandbox:
-            app = load_app("notes_api:create_app()", sandbox)
-            routes = build_inventory(app)
-            yield explore(app, "notes_api:create_app()", routes, sandbox, timeout=0.5)
-    finally:
-        mp.undo()
+    with explored("notes_api:create_app()", timeout=0.5) as probed:
+        yield probed
 
 
 def exchange(result: ProbeResult, method: str, rule: str, kind: str) -> Exchange:

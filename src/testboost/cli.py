@@ -35,9 +35,10 @@ from testboost.sandbox import Sandbox
 from testboost.target import load_app, resolve_spec
 
 if TYPE_CHECKING:
-    from testboost.explore.runner import ProbeResult
+    from testboost.explore.runner import ProbeResult, Shard
     from testboost.report.model import Report
     from testboost.report.outputs import Outputs
+    from testboost.shards import ShardPart
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -131,6 +132,28 @@ _FORMATS = {
     "markdown": "Write a Markdown summary to FILE (also appended to $GITHUB_STEP_SUMMARY "
     "when that is set).",
 }
+
+
+def _report_options(function: F) -> F:
+    """--fail-on, --select, --ignore, --json and the other formats of the commands that report
+    findings."""
+    function = _output_options(function)
+    function = _file_option(
+        "--json", "json_path", "Write the report as JSON (schema testboost.report/1) to FILE."
+    )(function)
+    function = click.option(
+        "--ignore", multiple=True, metavar="CHECK", help="Do not run these checks."
+    )(function)
+    function = click.option(
+        "--select", multiple=True, metavar="CHECK", help="Run only these checks."
+    )(function)
+    return click.option(
+        "--fail-on",
+        type=click.Choice(["critical", "high", "medium", "low", "info", "none"]),
+        default="none",
+        show_default=True,
+        help="Exit 1 when a finding at or above this severity is reported (a CI gate).",
+    )(function)
 
 
 def _fail(message: str, detail: str | None, debug: bool) -> NoReturn:
@@ -288,19 +311,22 @@ def demo(debug: bool) -> None:
 @main.command()
 @_app_options
 @_probe_options
+@_report_options
 @click.option(
-    "--fail-on",
-    type=click.Choice(["critical", "high", "medium", "low", "info", "none"]),
-    default="none",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    metavar="N",
     show_default=True,
-    help="Exit 1 when a finding at or above this severity is reported (a CI gate).",
+    help="Probe the routes in N processes, each with a sandbox of its own (same report).",
 )
-@click.option("--select", multiple=True, metavar="CHECK", help="Run only these checks.")
-@click.option("--ignore", multiple=True, metavar="CHECK", help="Do not run these checks.")
-@_file_option(
-    "--json", "json_path", "Write the report as JSON (schema testboost.report/1) to FILE."
+@click.option(
+    "--shard",
+    "shard_text",
+    metavar="I/N",
+    help="Probe only the I-th of N shares of the routes and keep it in the --json report, for "
+    "`testboost merge` to join (one scan split over a CI matrix).",
 )
-@_output_options
 def scan(
     app_spec: str | None,
     allow_db: tuple[str, ...],
@@ -314,6 +340,8 @@ def scan(
     ignore: tuple[str, ...],
     json_path: Path | None,
     outputs: Outputs,
+    jobs: int,
+    shard_text: str | None,
 ) -> None:
     """Drive every route with valid and invalid input and report the defects found.
 
@@ -327,25 +355,191 @@ def scan(
     Examples:
       testboost scan --app "myapi:create_app('testing')"
       testboost scan --app app.py --json report.json --fail-on high
+      testboost scan --app app.py --jobs 2
+      testboost scan --app app.py --shard 1/4 --json shard-1.json   (then: testboost merge)
     """
 
     def action() -> int:
-        from testboost.checks import SEVERITIES
         from testboost.report.model import report_document
-        from testboost.report.outputs import write_scan_outputs
-        from testboost.report.terminal import render_report
 
         _check_outputs(json_path, outputs)
         spec = _spec(app_spec)
-        report, _, _ = _diagnose(spec, allow_db, seed, budget, timeout, select, ignore, setup)
-        render_report(make_console(), report)
-        if json_path is not None:
-            write_output(json_path, json_text(report_document(report)))
-        write_scan_outputs(report, outputs)
-        if fail_on == "none":
-            return 0
-        bar = SEVERITIES.index(fail_on)
-        return 1 if any(SEVERITIES.index(f.severity) <= bar for f in report.findings) else 0
+        shard = _shard(shard_text, jobs, json_path)
+        document: dict[str, Any] | None = None
+        if jobs > 1:
+            report = _scan_in_processes(
+                spec, allow_db, seed, budget, timeout, setup, select, ignore, jobs
+            )
+        else:
+            report, result, _ = _diagnose(
+                spec, allow_db, seed, budget, timeout, select, ignore, setup, shard
+            )
+            document = report_document(report)
+            if shard is not None:
+                document["shard"] = _shard_document(spec, shard, seed, report, result)
+        return _deliver(report, fail_on, json_path, outputs, document)
+
+    _run(debug, action)
+
+
+def _deliver(
+    report: Report,
+    fail_on: str,
+    json_path: Path | None,
+    outputs: Outputs,
+    document: dict[str, Any] | None = None,
+) -> int:
+    """Print the report, write its files, and give the exit status ``--fail-on`` asks for."""
+    from testboost.checks import SEVERITIES
+    from testboost.report.model import report_document
+    from testboost.report.outputs import write_scan_outputs
+    from testboost.report.terminal import render_report
+
+    render_report(make_console(), report)
+    if json_path is not None:
+        write_output(json_path, json_text(document or report_document(report)))
+    write_scan_outputs(report, outputs)
+    if fail_on == "none":
+        return 0
+    bar = SEVERITIES.index(fail_on)
+    return 1 if any(SEVERITIES.index(f.severity) <= bar for f in report.findings) else 0
+
+
+def _shard(text: str | None, jobs: int, json_path: Path | None) -> Shard | None:
+    from testboost.shards import parse_shard
+
+    if text is None:
+        return None
+    if jobs > 1:
+        raise UsageError("--jobs and --shard do not go together: --jobs already splits the scan.")
+    if json_path is None:
+        raise UsageError("--shard needs --json FILE: the shard is kept there for testboost merge.")
+    return parse_shard(text)
+
+
+def _shard_document(
+    spec: str, shard: Shard, seed: int, report: Report, result: ProbeResult
+) -> dict[str, Any]:
+    from testboost.shards import ShardPart, shard_document
+
+    assert result.tail is not None and report.setup is not None
+    part = ShardPart(
+        app=spec,
+        shard=shard,
+        seed=seed,
+        exchanges=tuple(result.exchanges),
+        facts=result.facts,
+        tail=result.tail,
+        requests=result.requests,
+        seconds=result.seconds,
+        schema=result.schema,
+        moved=report.setup.moved,
+        hashing=report.setup.hashing,
+    )
+    return shard_document(part)
+
+
+def _scan_in_processes(
+    spec: str,
+    allow_db: tuple[str, ...],
+    seed: int,
+    budget: float,
+    timeout: float,
+    setup: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    jobs: int,
+) -> Report:
+    import tempfile
+
+    from testboost.shards import scan_in_processes
+
+    _check_ids(select, ignore)
+    arguments = ["--app", spec, "--seed", str(seed), "--budget", str(budget)]
+    # a shard's own findings are not used (the checks run once on the merge): one cheap check
+    arguments += ["--timeout", str(timeout), "--select", "n-plus-one"]
+    for command in setup:
+        arguments += ["--setup", command]
+    for url in allow_db:
+        arguments += ["--allow-db", url]
+    with tempfile.TemporaryDirectory(prefix="testboost-jobs-") as directory:
+        parts = scan_in_processes(arguments, jobs, Path(directory))
+    return _merged_report(parts, allow_db, select, ignore)
+
+
+def _merged_report(
+    parts: list[ShardPart],
+    allow_db: tuple[str, ...],
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+) -> Report:
+    """One report from every shard of a scan: the app's inventory, the checks over all routes."""
+    from testboost.checks import load_checks, run_checks
+    from testboost.report.model import SandboxSetup, build_report
+    from testboost.shards import check_complete, merge_parts
+
+    _check_ids(select, ignore)
+    check_complete(parts)
+    spec = parts[0].app
+    with _loaded(spec, allow_db) as (app, _sandbox), stage("inventory"):
+        inventory = build_inventory(app)
+    merged = merge_parts(inventory, parts)
+    with stage("checks"):
+        findings = run_checks(merged.exchanges, merged.facts, select=select or None, ignore=ignore)
+    first = parts[0]
+    return build_report(
+        spec,
+        inventory,
+        merged.exchanges,
+        findings,
+        seed=first.seed,
+        seconds=merged.seconds,
+        requests=merged.requests,
+        notes=merged.notes,
+        reach=merged.reach,
+        setup=SandboxSetup(first.schema, first.moved, first.hashing),
+        checks=sorted((set(select) or load_checks().keys()) - set(ignore)),
+    )
+
+
+@main.command()
+@click.argument("reports", nargs=-1, required=True, type=path_option_type(dir_okay=False))
+@click.option(
+    "--allow-db",
+    "allow_db",
+    multiple=True,
+    metavar="URL",
+    help="As for scan: the app is loaded again (from the shards' --app) for its inventory.",
+)
+@click.option("--debug", is_flag=True, help="Show full tracebacks.")
+@_report_options
+def merge(
+    reports: tuple[Path, ...],
+    allow_db: tuple[str, ...],
+    debug: bool,
+    fail_on: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    json_path: Path | None,
+    outputs: Outputs,
+) -> None:
+    """Join the reports of `scan --shard I/N` into the report of one scan of every route.
+
+    Run it where the shards ran (it loads the app again, for its inventory), with every shard's
+    report; the checks run once over all the routes' exchanges.
+
+    \b
+    Examples:
+      testboost merge shard-1.json shard-2.json shard-3.json --json report.json --fail-on high
+    """
+
+    def action() -> int:
+        from testboost.shards import read_shard
+
+        _check_outputs(json_path, outputs)
+        parts = [read_shard(Path(path)) for path in reports]
+        report = _merged_report(parts, allow_db, select, ignore)
+        return _deliver(report, fail_on, json_path, outputs)
 
     _run(debug, action)
 
@@ -375,25 +569,22 @@ def _diagnose(
     select: tuple[str, ...] = (),
     ignore: tuple[str, ...] = (),
     setup: tuple[str, ...] = (),
+    shard: Shard | None = None,
 ) -> tuple[Report, ProbeResult, tuple[Route, ...]]:
     """Load, inventory, explore and check one app: the diagnosis ``scan`` and ``demo`` print."""
     from testboost.checks import load_checks, run_checks
     from testboost.report.model import SandboxSetup, build_report
 
-    unknown = sorted({*select, *ignore} - load_checks().keys())
-    if unknown:
-        raise UsageError(
-            f"Unknown check id {', '.join(map(repr, unknown))}: use one of "
-            f"{', '.join(sorted(load_checks()))}."
-        )
+    _check_ids(select, ignore)
     with _loaded(spec, allow_db) as (app, sandbox):
         with stage("inventory"):
             inventory = build_inventory(app)
         with stage("explore"):
             result = _explore_with_progress(
-                app, spec, inventory, sandbox, seed, budget, timeout, setup
+                app, spec, inventory, sandbox, seed, budget, timeout, setup, shard
             )
         moved = tuple(dict.fromkeys((r.setting, r.original) for r in sandbox.redirects))
+        hashing = tuple(sandbox.cheap_hashes)
     with stage("checks"):
         findings = run_checks(result.exchanges, result.facts, select=select or None, ignore=ignore)
     report = build_report(
@@ -406,10 +597,21 @@ def _diagnose(
         requests=result.requests,
         notes=result.notes,
         reach=result.reach,
-        setup=SandboxSetup(result.schema, moved),
+        setup=SandboxSetup(result.schema, moved, hashing),
         checks=sorted((set(select) or load_checks().keys()) - set(ignore)),
     )
     return report, result, inventory
+
+
+def _check_ids(select: tuple[str, ...], ignore: tuple[str, ...]) -> None:
+    from testboost.checks import load_checks
+
+    unknown = sorted({*select, *ignore} - load_checks().keys())
+    if unknown:
+        raise UsageError(
+            f"Unknown check id {', '.join(map(repr, unknown))}: use one of "
+            f"{', '.join(sorted(load_checks()))}."
+        )
 
 
 def _explore_with_progress(
@@ -421,6 +623,7 @@ def _explore_with_progress(
     budget: float,
     timeout: float,
     setup: tuple[str, ...] = (),
+    shard: Shard | None = None,
 ) -> ProbeResult:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -454,6 +657,7 @@ def _explore_with_progress(
             auth=load_auth_config(),
             on_route=on_route,
             setup=setup or load_setup(),
+            shard=shard,
         )
 
 

@@ -12,6 +12,7 @@ what                        old                                        new
 a URL with its password     ``URL.__to_string__`` (SQLAlchemy 1.3)     ``URL.render_as_string``
 the autoincrement column    ``Table._autoincrement_column`` (< 2.0)    ``Table.autoincrement_column``
 mapper registries           declarative base classes (1.3)             ``registry`` objects (1.4+)
+relationship loads seen     none (1.3)                                 ``do_orm_execute`` (1.4+)
 engines, ``db``             ``get_engine``, state ``.db`` (F-SQLA 2)   ``db.engines``, ``db``
 a Path option               ``click.Path`` gives str (click 7)         ``path_type=Path`` (8)
 test client cookies         ``cookie_jar`` (Werkzeug < 2.3)            ``_cookies``
@@ -47,6 +48,7 @@ __all__ = [
     "configured_mappers",
     "declarative_registry",
     "missing_signals",
+    "orm_execute_session",
     "path_option_type",
     "set_client_cookies",
     "set_cookie_source",
@@ -155,6 +157,18 @@ def configured_mappers(registries: Iterable[object]) -> list[Any]:
     every: Iterable[Any] = getattr(mapperlib, "_mapper_registry")  # noqa: B009  (1.3 only)
     bases = tuple(r for r in registries if isinstance(r, type))
     return [m for m in list(every) if issubclass(m.class_, bases)]
+
+
+def orm_execute_session() -> Any:
+    """SQLAlchemy's ORM ``Session`` class where it has the ``do_orm_execute`` event, else None.
+
+    The event (which tells relationship loads apart) is new in SQLAlchemy 1.4.
+    """
+    if version("sqlalchemy") < (1, 4):
+        return None
+    from sqlalchemy.orm import Session
+
+    return Session
 
 
 # --- Flask-SQLAlchemy -------------------------------------------------------------------------

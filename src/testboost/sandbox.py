@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 from testboost.compat import url_text
 from testboost.errors import UsageError
+from testboost.hashing import install_cheap_hashing
 from testboost.hostguard import HostAttempt, HostGuard
 
 #: Environment variables apps commonly read their database URL from, set before the app is imported.
@@ -172,8 +173,12 @@ class Sandbox:
     URLs the user explicitly allowed (``--allow-db``): those are left as they are.
     """
 
-    def __init__(self, *, allow_db: Sequence[str] = ()) -> None:
+    def __init__(self, *, allow_db: Sequence[str] = (), cheap_hashing: bool = True) -> None:
         self.allow_db = tuple(allow_db)
+        #: Make the app's password hashes cheap while loaded and driven (:mod:`testboost.hashing`).
+        self.cheap_hashing = cheap_hashing
+        #: What was made cheaper (``"Werkzeug scrypt -> scrypt:128:8:1"``), in the order first seen.
+        self.cheap_hashes: dict[str, None] = {}
         self.redirects: list[DatabaseRedirect] = []
         self.network_attempts: list[NetworkAttempt] = []
         #: Called with each SQL statement a raw ``sqlite3`` connection of the app runs.
@@ -413,6 +418,7 @@ class Sandbox:
             _patched_create_engine(self),
             _temporary_files_in(self.directory),
             _quiet_threads(self),
+            _cheap_hashing(self),
             host_phase,
         ):
             yield
@@ -527,6 +533,19 @@ def _patched_create_engine(sandbox: Sandbox) -> Iterator[None]:
         yield
     finally:
         module.create_engine = real
+
+
+@contextmanager
+def _cheap_hashing(sandbox: Sandbox) -> Iterator[None]:
+    """New password hashes at their lowest cost (see :mod:`testboost.hashing`), when enabled."""
+    if not sandbox.cheap_hashing:
+        yield
+        return
+    undo = install_cheap_hashing(lambda what: sandbox.cheap_hashes.setdefault(what))
+    try:
+        yield
+    finally:
+        undo()
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -141,6 +141,23 @@ def main_table(route: Route, handler: Handler, world: World) -> TableInfo | None
         if table is not None:
             return table
     return mentioned[0] if mentioned else None
+
+
+def path_rows(route: Route, handler: Handler, world: World) -> dict[str, Any]:
+    """The seeded row each id of the valid request's path names: ``{table: primary key}``."""
+    route = _with_cast_params(route, handler)
+    rows: dict[str, Any] = {}
+    for param in route.params:
+        value, table = _param_value(param, route, handler, world, 0)
+        if table is not None and world.seed.keys.get(table.name):
+            rows[table.name] = value
+    return rows
+
+
+def sql_tables(statements: Sequence[str], database: SandboxDatabase) -> list[str]:
+    """The tables of ``database`` that SQL ``statements`` name, in the database's order."""
+    named = {name.lower() for statement in statements for name in _SQL_TABLE.findall(statement)}
+    return [t.name for t in database.tables if t.name.lower() in named]
 
 
 def _param_table(

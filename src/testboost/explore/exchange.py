@@ -34,7 +34,7 @@ CASE_KINDS = (
     "redirect-target",  # an external URL in a parameter that looks like a redirect target
     "wrong-method",  # a method the route does not accept
     "fuzz",  # a body drawn by Hypothesis, shrunk to the smallest that makes the app fail
-    "more-rows",  # the valid GET again with more rows in the listed table (value: how many)
+    "more-rows",  # the valid GET again with more rows under one parent (value: rows per parent)
     "timing",  # the valid request again, to time a slow route more than once
 )
 
@@ -172,6 +172,9 @@ class Exchange:
     cpu_seconds: float = 0.0
     timed_out: bool = False
     is_json: bool = field(default=False)
+    #: ORM relationship loads the request made, ``(relationship, file:line)`` each (recorded on
+    #: ``more-rows`` requests, to name what an N+1 loads: ``("Task.assignee", "app.py:42")``).
+    lazy_loads: tuple[tuple[str, str | None], ...] = ()
 
     def header(self, name: str) -> str | None:
         """A response header, case-insensitively."""

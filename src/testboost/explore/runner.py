@@ -27,6 +27,7 @@ from testboost.analysis.inputs import InputSpec, infer_inputs
 from testboost.compat import (
     configured_mappers,
     declarative_registry,
+    orm_execute_session,
     set_client_cookies,
     sqlalchemy_extension,
 )
@@ -34,8 +35,9 @@ from testboost.config import AuthConfig
 from testboost.explore.cases import (
     Planned,
     World,
-    main_table,
+    path_rows,
     plan_requests,
+    sql_tables,
     wrong_method,
     wrong_method_request,
 )
@@ -46,7 +48,6 @@ from testboost.explore.exchange import (
     ProbeFacts,
     ProbeRequest,
     RaisedError,
-    listed,
 )
 from testboost.explore.fuzz import fuzz_body
 from testboost.explore.identity import ADMIN, AuthRecipe, Identity, make_identities
@@ -54,7 +55,7 @@ from testboost.explore.isolation import can_isolate, drive_isolated
 from testboost.explore.learning import learn_inputs
 from testboost.explore.reach import Reach, compute_reach
 from testboost.explore.schema import SchemaSetup, create_schema
-from testboost.explore.seeding import Seed, enum_values, more_rows, seed_rows
+from testboost.explore.seeding import ROWS_PER_PARENT, Seed, enum_values, grow_rows, seed_rows
 from testboost.explore.values import protected_columns, secret_columns
 from testboost.inventory import Handler, Route
 from testboost.sandbox import Sandbox, user_frame_location
@@ -84,6 +85,42 @@ class RequestTimeout(BaseException):
     """
 
 
+@dataclass(frozen=True)
+class Shard:
+    """Which routes one of ``count`` processes or machines drives: ``index`` counts from 1.
+
+    Routes are dealt out in turn (route ``i`` of the inventory goes to shard ``i % count + 1``),
+    so that the slow routes of one blueprint are spread over the shards.
+    """
+
+    index: int
+    count: int
+
+    def drives(self, position: int) -> bool:
+        """Whether this shard drives the app's route at ``position`` (views only, from 0)."""
+        return position % self.count == self.index - 1
+
+
+@dataclass(frozen=True)
+class ProbeTail:
+    """What the end of a probe (its notes, its reach) is computed from besides the exchanges.
+
+    A shard keeps it, so that merged shards end exactly as one probe of every route would.
+    """
+
+    schema_notes: tuple[str, ...]
+    schema_recipe: str
+    #: ``(position of the route, note)`` for routes not probed or not finished.
+    route_notes: tuple[tuple[int, str], ...]
+    thread_errors: tuple[str, ...]
+    identities: tuple[str, ...]
+    login_rules: tuple[str, ...]
+    attempts: tuple[str, ...]
+    login: str
+    suggestion: str
+    checked: Mapping[str, str]
+
+
 @dataclass
 class ProbeResult:
     """Everything the explorer recorded, with the facts the checks need and run statistics."""
@@ -99,6 +136,34 @@ class ProbeResult:
     reach: Reach | None = None
     #: How the schema was made, step by step, for the generated conftest to repeat.
     schema_steps: tuple[str, ...] = ()
+    tail: ProbeTail | None = None
+
+
+def finish_probe(
+    routes: Sequence[Route], exchanges: Sequence[Exchange], tail: ProbeTail
+) -> tuple[tuple[str, ...], Reach]:
+    """The notes and the reach of a probe (or of merged shards) from its exchanges."""
+    notes = [
+        *tail.schema_notes,
+        *(note for _, note in sorted(tail.route_notes, key=lambda pair: pair[0])),
+        *host_notes(exchanges),
+        *(
+            f"a thread of the app failed (not judged as a finding): {error}"
+            for error in dict.fromkeys(tail.thread_errors)
+        ),
+        *setup_notes(exchanges, tail.schema_recipe),
+    ]
+    reach = compute_reach(
+        routes,
+        exchanges,
+        identities=tail.identities,
+        login_rules=tail.login_rules,
+        attempts=tail.attempts,
+        login=tail.login,
+        recipe=tail.suggestion,
+        checked=dict(tail.checked),
+    )
+    return tuple(notes), reach
 
 
 def route_inputs(routes: tuple[Route, ...]) -> dict[tuple[str, str], InputSpec]:
@@ -135,21 +200,21 @@ def explore(
     auth: AuthConfig | None = None,
     on_route: Callable[[Route], None] | None = None,
     setup: Sequence[str] = (),
+    shard: Shard | None = None,
 ) -> ProbeResult:
     """Seed, log in, and send every planned request to every route of ``app``.
 
     Routes are driven in inventory order until ``budget`` seconds have passed; the routes left
     are named in the result's notes. ``setup`` are the project's own commands that make the
     schema (``[tool.testboost] setup``); without them it is made by evidence (see
-    :mod:`testboost.explore.schema`).
+    :mod:`testboost.explore.schema`). With ``shard``, only that shard's routes are driven.
     """
     started = time.perf_counter()
-    notes: list[str] = []
+    route_notes: list[tuple[int, str]] = []
     fuzzing = Fuzzing(seed=seed, examples=fuzz_examples)
     inputs = route_inputs(routes)
     with sandbox.active(), _captured_logging() as logged:
         schema: SchemaSetup = create_schema(app, sandbox.directory, setup, sandbox.engines)
-        notes.extend(schema.notes)
         database = SandboxDatabase.discover(sandbox.directory)
         try:
             enums = enum_values(app)
@@ -190,44 +255,53 @@ def explore(
                 accepted.setdefault(route.rule, set()).update(route.methods)
             with recorder.listening():
                 exchanges: list[Exchange] = []
-                for route in routes:
-                    if route.kind != "view":
+                first_value = seeded.counter
+                views = [route for route in routes if route.kind == "view"]
+                for position, route in enumerate(views):
+                    if shard is not None and not shard.drives(position):
                         continue
                     if time.perf_counter() - started > budget:
-                        notes.append(f"budget of {budget:g} s spent: {route.rule} not probed")
+                        route_notes.append(
+                            (position, f"budget of {budget:g} s spent: {route.rule} not probed")
+                        )
                         continue
                     if on_route is not None:
                         on_route(route)
+                    # every route draws its unique values from the same start (the database is
+                    # restored between routes): a shard draws what a probe of every route draws
+                    seeded.counter = first_value
                     seen, problem = _drive_route(
                         route, inputs, world, recorder, accepted[route.rule], fuzzing
                     )
                     exchanges.extend(seen)
                     if problem is not None:  # one route's failure must not end the run
-                        notes.append(
-                            f"{route.rule}: testboost could not finish probing this route "
-                            f"({problem}); the other routes were probed"
+                        route_notes.append(
+                            (
+                                position,
+                                f"{route.rule}: testboost could not finish probing this route "
+                                f"({problem}); the other routes were probed",
+                            )
                         )
             requests = recorder.sent
             if recorder.dirty:  # leave the database as seeded: `testboost load` serves it next
                 database.restore(recorder.snapshot)
-            notes.extend(host_notes(exchanges))
-            notes.extend(
-                f"a thread of the app failed (not judged as a finding): {error}"
-                for error in dict.fromkeys(sandbox.thread_errors)
-            )
-            notes.extend(setup_notes(exchanges, schema))
         finally:
             database.close()
-    reach = compute_reach(
-        routes,
-        exchanges,
+    tail = ProbeTail(
+        schema_notes=tuple(schema.notes),
+        schema_recipe=schema.recipe,
+        route_notes=tuple(route_notes),
+        thread_errors=tuple(sandbox.thread_errors),
         identities=tuple(users),
-        login_rules=tuple({*recipe.login_routes, *((recipe.login,) if recipe.login else ())}),
+        login_rules=tuple(
+            sorted({*recipe.login_routes, *((recipe.login,) if recipe.login else ())})
+        ),
         attempts=recipe.attempts,
         login=recipe.way.describe() if recipe.way is not None else "none",
-        recipe=recipe.suggestion,
+        suggestion=recipe.suggestion,
         checked=dict(recipe.checks),
     )
+    notes, reach = finish_probe(routes, exchanges, tail)
     return ProbeResult(
         exchanges,
         facts,
@@ -235,10 +309,11 @@ def explore(
         schema.recipe,
         time.perf_counter() - started,
         inputs=inputs,
-        notes=tuple(notes),
+        notes=notes,
         requests=requests,
         reach=reach,
         schema_steps=schema.steps,
+        tail=tail,
     )
 
 
@@ -333,10 +408,6 @@ def _drive(
         yield recorder.send(route, wrong_method_request(route, first, method), world.users)
 
 
-#: Rows added to a listed table to see whether a list route's SQL grows with them.
-MORE_ROWS = 10
-
-
 def _follow_ups(
     route: Route,
     handler: Handler,
@@ -345,32 +416,46 @@ def _follow_ups(
     world: World,
     recorder: _Recorder,
 ) -> Iterator[Exchange]:
-    """After a valid 2xx request: two more timed runs, and the same with more rows (lists)."""
+    """After a valid 2xx request: two more timed runs, and for a read, the same with more rows.
+
+    A GET is sent again with 1, 5 and 20 rows per parent in every table its SQL read (see
+    :func:`~testboost.explore.seeding.grow_rows`): a nested list under a parent id gets its
+    children, a report aggregating over a relationship gets parents and children, and the
+    ``n-plus-one`` check sees whether the statements grow with the rows.
+    """
     if exchange.ok:
         # every route is timed three times, so that which requests are sent never depends on
         # how fast the machine happened to be
         for _ in range(2):
             yield recorder.send(route, replace(planned, case=TIMING_CASE), world.users)
-    table = main_table(route, handler, world)
-    if handler.method != "GET" or not exchange.ok or table is None or not listed(exchange.json):
+    if handler.method != "GET" or not exchange.ok:
         return
+    tables = [t for t in sql_tables(exchange.sql, world.database) if t != world.user_table]
+    if not tables:
+        return
+    parents = path_rows(route, handler, world)
     users = tuple(u.key for name, u in world.users.items() if name != ADMIN)
+    for per_parent in ROWS_PER_PARENT:
 
-    def add_rows() -> None:
-        more_rows(
-            world.database,
-            table,
-            world.seed,
-            world.enums,
-            user_table=world.user_table,
-            users=users,
-            count=MORE_ROWS,
+        def add_rows(per_parent: int = per_parent) -> None:
+            grow_rows(
+                world.database,
+                tables,
+                world.seed,
+                world.enums,
+                per_parent=per_parent,
+                parents=parents,
+                user_table=world.user_table,
+                users=users,
+            )
+
+        case = Case(
+            "more-rows",
+            f"{per_parent} more rows per parent in {', '.join(tables)}",
+            table=tables[0],
+            value=per_parent,
         )
-
-    case = Case("more-rows", f"{MORE_ROWS} more rows in {table.name}", table=table.name)
-    yield recorder.send(
-        route, replace(planned, case=replace(case, value=MORE_ROWS)), world.users, prepare=add_rows
-    )
+        yield recorder.send(route, replace(planned, case=case), world.users, prepare=add_rows)
 
 
 def _acting_user(
@@ -438,6 +523,9 @@ class _Recorder:
         self.snapshot = database.snapshot()
         self.baseline = database.read()
         self.statements: list[str] = []
+        #: ``(relationship, file:line)`` of each ORM relationship load, while ``tracing``.
+        self.lazy_loads: list[tuple[str, str | None]] = []
+        self.tracing = False
         self.raised: list[BaseException] = []
         # exceptions an app caught and logged (log.exception) before answering 500 itself
         self.logged = logged if logged is not None else []
@@ -456,16 +544,26 @@ class _Recorder:
     def _on_raw_sql(self, statement: str) -> None:
         self.statements.append(statement)
 
+    def _on_orm_execute(self, state: Any) -> None:
+        if self.tracing and getattr(state, "is_relationship_load", False):
+            path = state.loader_strategy_path
+            name = str(path[-1]) if len(path) else "a relationship"
+            where = user_frame_location(traceback.extract_stack()[:-1])
+            self.lazy_loads.append((name, where))
+
     @contextmanager
     def listening(self) -> Iterator[None]:
         got_request_exception.connect(self._on_exception, self.app, weak=False)
         self.sandbox.statement_listeners.append(self._on_raw_sql)
         # every engine, the app's own lazily made ones too (Alchemical makes them on first use)
         engine_class = _engine_class()
+        session_class = _orm_session_class()
         if engine_class is not None:
             from sqlalchemy import event
 
             event.listen(engine_class, "before_cursor_execute", self._on_sql)
+            if session_class is not None:
+                event.listen(session_class, "do_orm_execute", self._on_orm_execute)
         try:
             yield
         finally:
@@ -473,6 +571,8 @@ class _Recorder:
             self.sandbox.statement_listeners.remove(self._on_raw_sql)
             if engine_class is not None:
                 event.remove(engine_class, "before_cursor_execute", self._on_sql)
+                if session_class is not None:
+                    event.remove(session_class, "do_orm_execute", self._on_orm_execute)
 
     def send(
         self,
@@ -502,6 +602,8 @@ class _Recorder:
             before = self.database.read()
         versions = self.database.versions()
         self.statements.clear()
+        self.lazy_loads.clear()
+        self.tracing = prepare is not None
         self.raised.clear()
         self.logged.clear()
         network_before = len(self.sandbox.network_attempts)
@@ -561,6 +663,7 @@ class _Recorder:
             cpu_seconds=cpu_seconds,
             timed_out=timed_out,
             is_json=is_json,
+            lazy_loads=tuple(self.lazy_loads),
         )
 
 
@@ -571,6 +674,13 @@ def _engine_class() -> Any:
     from sqlalchemy.engine import Engine
 
     return Engine
+
+
+def _orm_session_class() -> Any:
+    """SQLAlchemy's ORM ``Session`` when the app loaded it and it tells relationship loads."""
+    if "sqlalchemy.orm" not in sys.modules:
+        return None
+    return orm_execute_session()
 
 
 def _death_exchange(route: Route, planned: Planned, how: str) -> Exchange:
@@ -617,7 +727,7 @@ def host_notes(exchanges: Sequence[Exchange]) -> list[str]:
     ]
 
 
-def setup_notes(exchanges: Sequence[Exchange], schema: SchemaSetup) -> list[str]:
+def setup_notes(exchanges: Sequence[Exchange], schema_recipe: str) -> list[str]:
     """One note when requests failed on tables or columns the sandbox lacks, with the fix."""
     missing: dict[str, set[tuple[str, str]]] = {}
     for exchange in exchanges:
@@ -630,7 +740,7 @@ def setup_notes(exchanges: Sequence[Exchange], schema: SchemaSetup) -> list[str]
     causes = ", ".join(sorted(missing)[:3]) + (", ..." if len(missing) > 3 else "")
     return [
         f"testboost could not set the app up: {len(pairs)} method-route pairs failed with "
-        f"{causes} (schema made by: {schema.recipe}); these failures are not reported as "
+        f"{causes} (schema made by: {schema_recipe}); these failures are not reported as "
         "findings. Tell testboost how the schema is made: [tool.testboost] setup = "
         '["flask init-db"] in pyproject.toml, or --setup "flask init-db"'
     ]

@@ -3,12 +3,13 @@
 Rows are written at the SQLite level in foreign-key order: two rows per table, the first owned by
 user A and the second by user B wherever a table points at the user table, unique columns unique,
 required columns filled. Enum values come from the app's SQLAlchemy metadata when it has one.
+For the N+1 probe, :func:`grow_rows` adds rows under one parent (1, 5 and 20 per parent).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +106,53 @@ def more_rows(
         except Exception:
             break
         inserted += 1
+    return inserted
+
+
+#: Rows per parent the N+1 probe sends a read route with: one statement per row shows as growth.
+ROWS_PER_PARENT = (1, 5, 20)
+
+
+def grow_rows(
+    database: SandboxDatabase,
+    tables: Collection[str],
+    seed: Seed,
+    enums: Mapping[tuple[str, str], tuple[str, ...]],
+    *,
+    per_parent: int,
+    parents: Mapping[str, Any],
+    user_table: str | None,
+    users: tuple[Any, ...],
+) -> int:
+    """Insert ``per_parent`` rows into each of ``tables`` (parents first); how many went in.
+
+    A new row's foreign key points at the row ``parents`` names for its parent table (the row a
+    route's path names: the children of ``/projects/1/tasks`` all go under project 1); else at
+    the row added to the parent table at the same position in this round, so that each child has
+    parents of its own and a lazy many-to-one load cannot be answered from the session's identity
+    map; else at the first seeded row (user A's).
+    """
+    added: dict[str, list[tuple[Any, ...]]] = {}
+    inserted = 0
+    for table in database.tables:
+        if table.name not in tables or table.name == user_table:
+            continue
+        for position in range(per_parent):
+            row = _row(table, 0, seed, enums, user_table, users)
+            for fk in table.foreign_keys:
+                parent = database.table(fk.parent_table)
+                if parent is None or parent.primary_key != (fk.parent_column,):
+                    continue
+                if fk.parent_table in parents:
+                    row[fk.column] = parents[fk.parent_table]
+                elif added.get(fk.parent_table):
+                    fresh = added[fk.parent_table]
+                    row[fk.column] = fresh[position % len(fresh)][0]
+            try:
+                added.setdefault(table.name, []).append(database.insert(table, row))
+            except Exception:
+                break
+            inserted += 1
     return inserted
 
 

@@ -69,6 +69,8 @@ class SandboxSetup:
     schema: str
     #: ``(setting, what the app named)`` for each database or folder pointed into the sandbox.
     moved: tuple[tuple[str, str], ...] = ()
+    #: Password hashing made cheap while probing (``"Werkzeug scrypt -> scrypt:16:8:1"``).
+    hashing: tuple[str, ...] = ()
 
 
 def build_report(
@@ -197,6 +199,7 @@ def report_document(report: Report) -> dict[str, Any]:
         else {
             "schema": report.setup.schema,
             "moved": [{"setting": s, "original": o} for s, o in report.setup.moved],
+            "hashing": list(report.setup.hashing),
         },
         "stats": {
             "routes": len(report.routes),

@@ -64,6 +64,12 @@ def render_report(console: Console, report: Report, *, verbose: bool = False) ->
         moved = sorted({setting for setting, _ in report.setup.moved})
         where = f"; moved into the sandbox: {', '.join(moved)}" if moved else ""
         console.print(f"setup: schema by {escape(report.setup.schema)}{escape(where)}")
+        if report.setup.hashing:
+            console.print(
+                f"setup: password hashing made cheap while probing "
+                f"({escape(', '.join(report.setup.hashing))}); every hash still verifies",
+                highlight=False,
+            )
     render_reach(console, report.reach)
     counts = Counter(f.severity for f in report.findings)
     summary = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s]) or "no findings"

@@ -1,0 +1,160 @@
+"""Cheap password hashing while an app is probed or tested, the way Django's test settings do it.
+
+A password hash is slow on purpose: Werkzeug's default scrypt takes ~0.1 s, and an app behind
+HTTP Basic auth verifies it on every request, so most of a probe's time would be the app
+hashing the probe's own passwords. While testboost drives an app (and in every conftest it
+generates) the hashing libraries make new hashes at their lowest cost instead:
+
+========================================  ===================================================
+library                                   a new hash is made with
+========================================  ===================================================
+Werkzeug ``generate_password_hash``       ``scrypt:128:8:1`` (scrypt) or 1 pbkdf2 iteration
+``bcrypt.gensalt`` (Flask-Bcrypt too)     4 rounds (``BCRYPT_LOG_ROUNDS = 4``)
+passlib handlers and ``CryptContext``     the handler's minimum rounds
+========================================  ===================================================
+
+Verifying is never changed: a hash carries its own method and cost, so the cheap hashes verify
+with the app's own check function, and the hashes already stored in a database (made at full
+cost) still verify, at their own cost.
+
+>>> undo = install_cheap_hashing()
+>>> generate_password_hash("pw").split("$")[0]                       # doctest: +SKIP
+'scrypt:128:8:1'
+>>> undo()
+"""
+
+from __future__ import annotations
+
+# The rest of this module is copied as is into every generated conftest (see
+# :func:`conftest_source`): it uses the standard library only, and reaches a hashing library
+# only when it is installed.
+# --- conftest ---
+import importlib
+import sys
+from collections.abc import Callable
+from typing import Any
+
+#: The Werkzeug method a scrypt hash is made with while cheap: n=128 instead of 32768, the
+#: least that fits in the memory limit Werkzeug gives ``hashlib.scrypt``.
+CHEAP_SCRYPT = "scrypt:128:8:1"
+#: bcrypt's lowest cost (log2 of the rounds).
+CHEAP_BCRYPT_ROUNDS = 4
+
+
+def cheap_werkzeug_method(method: str) -> str:
+    """The lowest-cost form of a Werkzeug hash method (``"scrypt"`` -> ``"scrypt:128:8:1"``).
+
+    Methods other than scrypt and pbkdf2 (the salted ``sha256`` of old Werkzeug) are already
+    cheap and are left as they are.
+
+    >>> cheap_werkzeug_method("pbkdf2:sha256:600000")
+    'pbkdf2:sha256:1'
+    """
+    name, _, rest = method.partition(":")
+    if name == "scrypt":
+        return CHEAP_SCRYPT
+    if name == "pbkdf2":
+        return f"pbkdf2:{rest.split(':')[0] or 'sha256'}:1"
+    return method
+
+
+def install_cheap_hashing(used: Callable[[str], None] | None = None) -> Callable[[], None]:
+    """Make new password hashes cheap in every hashing library installed; returns the undo.
+
+    ``used`` is told, once per hash made cheaper, what was changed (``"Werkzeug scrypt ->
+    scrypt:128:8:1"``). Call it before the app is imported: ``from bcrypt import gensalt`` in the
+    app binds whatever ``bcrypt.gensalt`` is at that moment.
+    """
+    tell = used or (lambda what: None)
+    undo = [patch(tell) for name, patch in _PATCHES if _installed(name)]
+
+    def restore() -> None:
+        for step in reversed(undo):
+            step()
+
+    return restore
+
+
+def _installed(name: str) -> bool:
+    try:
+        importlib.import_module(name)
+    except ImportError:  # not installed: nothing to make cheap
+        return False
+    return True
+
+
+def _werkzeug(tell: Callable[[str], None]) -> Callable[[], None]:
+    """Werkzeug (1.0 to 3.x): ``generate_password_hash`` calls ``_hash_internal`` by name.
+
+    Only calls from ``generate_password_hash`` are changed, never those of
+    ``check_password_hash``, which hashes with the method stored in the hash it checks. Patching
+    the module's function (not ``generate_password_hash`` itself) also reaches an app that did
+    ``from werkzeug.security import generate_password_hash`` before.
+    """
+    security: Any = importlib.import_module("werkzeug.security")
+    real = security._hash_internal
+
+    def _hash_internal(method: str, salt: str, password: Any) -> Any:
+        if sys._getframe(1).f_code.co_name == "generate_password_hash":
+            cheap = cheap_werkzeug_method(method)
+            if cheap != method:
+                tell(f"Werkzeug {method} -> {cheap}")
+                method = cheap
+        return real(method, salt, password)
+
+    security._hash_internal = _hash_internal
+    return lambda: setattr(security, "_hash_internal", real)
+
+
+def _bcrypt(tell: Callable[[str], None]) -> Callable[[], None]:
+    """bcrypt: ``gensalt`` picks the cost; Flask-Bcrypt calls it with ``BCRYPT_LOG_ROUNDS``."""
+    module: Any = importlib.import_module("bcrypt")
+    real = module.gensalt
+
+    def gensalt(rounds: int = 12, prefix: bytes = b"2b") -> Any:
+        if rounds > CHEAP_BCRYPT_ROUNDS:
+            tell(f"bcrypt {rounds} -> {CHEAP_BCRYPT_ROUNDS} rounds")
+            rounds = CHEAP_BCRYPT_ROUNDS
+        return real(rounds=rounds, prefix=prefix)
+
+    module.gensalt = gensalt
+    return lambda: setattr(module, "gensalt", real)
+
+
+def _passlib(tell: Callable[[str], None]) -> Callable[[], None]:
+    """passlib: every handler with rounds (and every ``CryptContext`` scheme) takes its minimum.
+
+    A context's ``min_desired_rounds`` is kept, so that ``verify_and_update`` does not rehash a
+    cheap hash on every login.
+    """
+    handlers: Any = importlib.import_module("passlib.utils.handlers")
+    real = handlers.HasRounds.__dict__["_generate_rounds"]
+
+    def _generate_rounds(cls: Any) -> Any:
+        default = real.__func__(cls)
+        cheap = max(cls.min_rounds or 1, cls.min_desired_rounds or 0)
+        if cheap < default:
+            tell(f"passlib {cls.name} {default} -> {cheap} rounds")
+            return cheap
+        return default
+
+    handlers.HasRounds._generate_rounds = classmethod(_generate_rounds)
+    return lambda: setattr(handlers.HasRounds, "_generate_rounds", real)
+
+
+_PATCHES: tuple[tuple[str, Callable[[Callable[[str], None]], Callable[[], None]]], ...] = (
+    ("werkzeug.security", _werkzeug),
+    ("bcrypt", _bcrypt),
+    ("passlib.utils.handlers", _passlib),
+)
+# --- end of conftest ---
+
+
+def conftest_source() -> str:
+    """The part of this module a generated conftest carries (imports folded into the conftest's)."""
+    from pathlib import Path
+
+    text = Path(__file__).read_text(encoding="utf-8")
+    body = text.split("# --- conftest ---\n", 1)[1].split("# --- end of conftest ---\n", 1)[0]
+    lines = body.splitlines(keepends=True)
+    return "".join(line for line in lines if not line.startswith(("import ", "from "))).strip()
