@@ -49,7 +49,7 @@ def start_audit(args: list[str], cwd: Path, json_path: Path) -> subprocess.Popen
 
 
 def finish(process: subprocess.Popen[str], json_path: Path) -> Audit:
-    stdout, stderr = process.communicate(timeout=120)
+    stdout, stderr = process.communicate(timeout=400)
     document = json.loads(json_path.read_text()) if json_path.exists() else None
     return Audit(process.returncode, stdout, stderr, document)
 
@@ -62,8 +62,9 @@ def audits(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Audit
     plans = {
         # the hang first: it mostly sleeps, and its timeout leaves room for a loaded machine
         "hang": (MINIAPP, [*miniapp, "--tests", "hanging_tests", "--timeout", "6"]),
-        "shop": (ROOT, ["--app", SHOPAPI, "--tests", SHOP_TESTS]),
-        "mini": (MINIAPP, [*miniapp, "--tests", "tests", "--fail-under", "90"]),
+        "shop-proof": (ROOT, ["--app", SHOPAPI, "--tests", SHOP_TESTS, "--prove"]),
+        "shop": (ROOT, ["--app", SHOPAPI, "--tests", SHOP_TESTS, "--no-prove"]),
+        "mini": (MINIAPP, [*miniapp, "--tests", "tests", "--fail-under", "90", "--no-prove"]),
         "broken": (MINIAPP, [*miniapp, "--tests", "broken_tests"]),
         "empty": (MINIAPP, [*miniapp, "--tests", "empty_tests"]),
         "missing": (MINIAPP, [*miniapp, "--tests", "no_such_dir"]),
@@ -184,6 +185,39 @@ def test_shop_audit_finds_exactly_the_labelled_hollow_tests(audits: dict[str, Au
     assert "examples/shopapi/tests/test_auth.py:47" in shop.stdout
 
 
+def test_shop_proof_proves_every_planted_hollow_test_hollow_and_every_real_one_real(
+    audits: dict[str, Audit],
+) -> None:
+    proof = audits["shop-proof"]
+    assert proof.code == 0, proof.stderr
+    assert proof.document is not None
+    labels = json.loads((ROOT / SHOP_TESTS / "LABELS.json").read_text())
+    verdicts = {t["nodeid"]: t["verdict"] for t in proof.document["proof"]["tests"]}
+    # a status-only test of a 2xx still catches the route answering 500: real, like the rest
+    expected = {
+        nodeid: "hollow" if smell not in (None, "status-only") else "real"
+        for nodeid, smell in labels.items()
+        if nodeid in verdicts
+    }
+    assert verdicts == expected
+    # the skipped tests and the placeholder that reaches no route are not proven: 3 of 29
+    assert len(verdicts) == len(labels) - 3
+    hollow = {t["nodeid"]: t for t in proof.document["hollow_tests"]}
+    items = hollow["examples/shopapi/tests/test_orders.py::test_order_items"]
+    assert items["smell"] == "constant-assertion"
+    assert "proven: passes when GET /api/orders/<int:order_id>/items answers 500 instead of 200" in (
+        items["detail"]
+    )
+    assert {r["nodeid"] for r in proof.document["proof"]["proven_real"]} == {
+        "examples/shopapi/tests/test_auth.py::test_me",
+        "examples/shopapi/tests/test_orders.py::test_list_orders",
+    }
+    orders = proof.pair("GET", "/api/orders")
+    assert orders["kill_score"]["status"]["caught"] >= 2
+    assert proof.document["proof"]["status"] == "done"
+    assert "looks status-only but is real" in proof.stdout
+
+
 def test_shop_audit_reports_pytest_outcomes(audits: dict[str, Audit]) -> None:
     shop = audits["shop"]
     assert shop.document is not None
@@ -280,7 +314,11 @@ def test_collection_error_is_one_line_with_pytests_error(audits: dict[str, Audit
         "broken_tests/test_broken.py: ModuleNotFoundError: No module named "
         "'not_a_module_testboost'. Fix it so that `pytest` can import the tests, then rerun."
     ]
-    assert broken.document is None
+    # the JSON says the run is not an audit, with no verdict on tests that did not run
+    assert broken.document is not None
+    assert broken.document["run"]["complete"] is False
+    assert broken.document["run"]["reason"].startswith("The suite in broken_tests fails to collect")
+    assert broken.document["hollow_tests"] == [] and broken.document["tests"] is None
 
 
 def test_hanging_suite_is_stopped_and_the_partial_matrix_shown(audits: dict[str, Audit]) -> None:
