@@ -62,11 +62,12 @@ def audits(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Audit
     plans = {
         # the hang first: it mostly sleeps, and its timeout leaves room for a loaded machine
         "hang": (MINIAPP, [*miniapp, "--tests", "hanging_tests", "--timeout", "6"]),
-        "shop-proof": (ROOT, ["--app", SHOPAPI, "--tests", SHOP_TESTS, "--prove"]),
         "shop": (ROOT, ["--app", SHOPAPI, "--tests", SHOP_TESTS, "--no-prove"]),
         "mini": (MINIAPP, [*miniapp, "--tests", "tests", "--fail-under", "90", "--no-prove"]),
         "broken": (MINIAPP, [*miniapp, "--tests", "broken_tests"]),
         "empty": (MINIAPP, [*miniapp, "--tests", "empty_tests"]),
+        "crash": (MINIAPP, [*miniapp, "--tests", "crashing_tests"]),
+        "nostart": (MINIAPP, [*miniapp, "--tests", "unstartable_tests"]),
         "missing": (MINIAPP, [*miniapp, "--tests", "no_such_dir"]),
     }
     before = _snapshot(MINIAPP) | _snapshot(ROOT / "examples")
@@ -183,39 +184,6 @@ def test_shop_audit_finds_exactly_the_labelled_hollow_tests(audits: dict[str, Au
     me = next(t for t in shop.document["hollow_tests"] if t["nodeid"].endswith("::test_me"))
     assert me["file"] == f"{SHOP_TESTS}/test_auth.py" and me["line"] == 47
     assert "examples/shopapi/tests/test_auth.py:47" in shop.stdout
-
-
-def test_shop_proof_proves_every_planted_hollow_test_hollow_and_every_real_one_real(
-    audits: dict[str, Audit],
-) -> None:
-    proof = audits["shop-proof"]
-    assert proof.code == 0, proof.stderr
-    assert proof.document is not None
-    labels = json.loads((ROOT / SHOP_TESTS / "LABELS.json").read_text())
-    verdicts = {t["nodeid"]: t["verdict"] for t in proof.document["proof"]["tests"]}
-    # a status-only test of a 2xx still catches the route answering 500: real, like the rest
-    expected = {
-        nodeid: "hollow" if smell not in (None, "status-only") else "real"
-        for nodeid, smell in labels.items()
-        if nodeid in verdicts
-    }
-    assert verdicts == expected
-    # the skipped tests and the placeholder that reaches no route are not proven: 3 of 29
-    assert len(verdicts) == len(labels) - 3
-    hollow = {t["nodeid"]: t for t in proof.document["hollow_tests"]}
-    items = hollow["examples/shopapi/tests/test_orders.py::test_order_items"]
-    assert items["smell"] == "constant-assertion"
-    assert "proven: passes when GET /api/orders/<int:order_id>/items answers 500 instead of 200" in (
-        items["detail"]
-    )
-    assert {r["nodeid"] for r in proof.document["proof"]["proven_real"]} == {
-        "examples/shopapi/tests/test_auth.py::test_me",
-        "examples/shopapi/tests/test_orders.py::test_list_orders",
-    }
-    orders = proof.pair("GET", "/api/orders")
-    assert orders["kill_score"]["status"]["caught"] >= 2
-    assert proof.document["proof"]["status"] == "done"
-    assert "looks status-only but is real" in proof.stdout
 
 
 def test_shop_audit_reports_pytest_outcomes(audits: dict[str, Audit]) -> None:
@@ -341,6 +309,27 @@ def test_no_tests_found(audits: dict[str, Audit]) -> None:
         "testboost: error: No tests found in empty_tests: pytest collected nothing (it looks for "
         "test_*.py and *_test.py files). Pass --tests the directory of your test suite."
     ]
+
+
+def test_a_suite_that_kills_pytest_is_not_reported_as_tests(audits: dict[str, Audit]) -> None:
+    crash = audits["crash"]
+    assert crash.code == 2
+    assert crash.stdout == ""  # no matrix, no "0 passed", no hollow list
+    assert crash.stderr.startswith("testboost: error: pytest crashed running the suite in ")
+    assert crash.document is not None
+    assert crash.document["run"]["complete"] is False
+    assert crash.document["tests"] is None and crash.document["hollow_tests"] == []
+
+
+def test_a_suite_pytest_cannot_start_is_not_reported_as_tests(audits: dict[str, Audit]) -> None:
+    nostart = audits["nostart"]
+    assert nostart.code == 2
+    assert nostart.stdout == ""
+    assert "not_a_module_testboost_conftest" in nostart.stderr
+    assert nostart.stderr.count("\n") == 1 and "Traceback" not in nostart.stderr
+    assert nostart.document is not None
+    assert nostart.document["run"]["complete"] is False
+    assert "not_a_module_testboost_conftest" in nostart.document["run"]["reason"]
 
 
 def test_tests_directory_that_does_not_exist(audits: dict[str, Audit]) -> None:

@@ -170,7 +170,7 @@ def build_audit(
                     else None,
                     kill_score=tuple(
                         (kind, caught, tried)
-                        for kind, (caught, tried) in kills.get((method, route.rule), {}).items()
+                        for kind, (caught, tried) in kills.get(key, {}).items()
                     ),
                 )
             )

@@ -110,17 +110,19 @@ class Proof:
         """The proofs by node id."""
         return {t.nodeid: t for t in self.tests}
 
-    def kill_scores(self) -> dict[tuple[str, str], dict[str, tuple[int, int]]]:
-        """Per (method, rule): per kind of break, (tests that caught it, tests it was tried on).
+    def kill_scores(self) -> dict[tuple[str, str, str], dict[str, tuple[int, int]]]:
+        """Per (method, rule, endpoint): per kind of break, (tests that caught it, tests it was
+        tried on).
 
         Only breaks that applied are counted.
         """
-        scores: dict[tuple[str, str], dict[str, list[int]]] = {}
+        scores: dict[tuple[str, str, str], dict[str, list[int]]] = {}
         for test in self.tests:
             for brk in test.breaks:
                 if brk.result in ("not-applied", "setup-failed"):
                     continue
-                tally = scores.setdefault((brk.method, brk.rule), {}).setdefault(brk.kind, [0, 0])
+                route = (brk.method, brk.rule, brk.endpoint)
+                tally = scores.setdefault(route, {}).setdefault(brk.kind, [0, 0])
                 tally[1] += 1
                 if brk.result == "caught":
                     tally[0] += 1

@@ -170,7 +170,7 @@ def run_suite(
         collection_errors=errors,
         timed_out=timed_out,
         timeout=timeout,
-        stopped_in=stopped_in if timed_out else None,
+        stopped_in=stopped_in if timed_out or document is None else None,
         seconds=seconds,
         complete=document is not None,
         output=output,
@@ -207,6 +207,12 @@ def unusable_reason(run: SuiteRun) -> str | None:
         return (
             f"No tests found in {where}: pytest collected nothing (it looks for test_*.py and "
             "*_test.py files). Pass --tests the directory of your test suite."
+        )
+    if not run.complete and run.stopped_in is not None:  # the process died inside a test
+        code = f"exit status {run.exit_code}, " if run.exit_code is not None else ""
+        return (
+            f"pytest crashed running the suite in {where} ({code}while running "
+            f"{run.stopped_in}): {_last_error(run.output, 'it exited without an error message')}"
         )
     if run.exit_code in (EXIT_INTERNAL, EXIT_USAGE) or run.exit_code is None:
         return f"pytest could not run the suite in {where}: {_last_error(run.output)}"
@@ -429,9 +435,10 @@ def _prefix(rootdir: str, root: Path) -> str:
     return relative.as_posix() + "/"
 
 
-def _last_error(output: str) -> str:
+def _last_error(output: str, otherwise: str = "it exited without output") -> str:
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     for line in reversed(lines):
         if line.startswith(("ERROR:", "E ", "INTERNALERROR>")) or "Error" in line:
-            return line.removeprefix("INTERNALERROR>").strip()
-    return lines[-1] if lines else "it exited without output"
+            return line.removeprefix("INTERNALERROR>").removeprefix("E ").strip()
+    meaningful = [line for line in lines if any(c.isalnum() for c in line)]
+    return meaningful[-1] if meaningful else otherwise
