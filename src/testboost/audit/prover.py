@@ -17,8 +17,10 @@ budget). The results go into the plugin's JSON document under ``proof``.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,6 +54,7 @@ class Prover:
         self.proving = False
         self._at_teardown: tuple[int, list[str]] = (0, [])
         self._call_error: type[BaseException] | None = None
+        self._in_check = False
         self._in_setup = 0
         self.in_call: dict[str, set[RouteKey]] = {}
 
@@ -92,7 +95,9 @@ class Prover:
         put a TestCase's failure in place)."""
         yield
         if self.proving and call.when == "call":
-            self._call_error = call.excinfo.type if call.excinfo is not None else None
+            excinfo = call.excinfo
+            self._call_error = excinfo.type if excinfo is not None else None
+            self._in_check = excinfo is not None and _raised_in_a_check(excinfo, item)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep each test's duration and whether it passed (reruns are not logged)."""
@@ -195,6 +200,7 @@ class Prover:
         self.breaker.active = brk
         self._at_teardown = (0, [])
         self._call_error = None
+        self._in_check = False
         try:
             reports = runtestprotocol(item, log=False, nextitem=nextitem)
         finally:
@@ -211,8 +217,11 @@ class Prover:
             result = "failed"
         elif call_failed:
             # an assertion (or pytest.fail) is a check; a KeyError on a body is a crash
+            # an error raised while evaluating an assert (``assert body["url"]...`` on an
+            # emptied body) is that check failing too
             error = self._call_error
-            result = "caught" if error is not None and issubclass(error, _CHECKS) else "crashed"
+            checked = error is not None and issubclass(error, _CHECKS)
+            result = "caught" if checked or self._in_check else "crashed"
         else:
             result = "survived" if brk is not None else "passed"
         if brk is None:
@@ -267,3 +276,20 @@ class Prover:
         if status in ("partial", "skipped") or self.status == "not-run":
             self.status = str(status)
             self.reason = data.get("reason") or self.reason
+
+
+def _raised_in_a_check(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> bool:
+    """Whether the innermost line of the test's own file in the traceback is a check: an
+    ``assert`` statement or an ``assert*`` call (``self.assertEqual(r.json["id"], 1)``)."""
+    path = getattr(item, "path", None)
+    statement = ""
+    try:
+        for entry in excinfo.traceback:
+            if path is not None and Path(str(entry.path)) == path:
+                statement = str(entry.statement).strip()
+    except Exception:  # a traceback pytest cannot read is no evidence
+        return False
+    return statement.startswith("assert ") or bool(_ASSERT_CALL.search(statement))
+
+
+_ASSERT_CALL = re.compile(r"(?:^|\.)assert\w*\(", re.IGNORECASE)
