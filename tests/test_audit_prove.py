@@ -63,8 +63,7 @@ def shop() -> tuple[Flask, SQLAlchemy, type]:
 def test_status_break_turns_2xx_into_500_and_errors_into_200(
     breaker: Breaker, shop: tuple[Flask, SQLAlchemy, type]
 ) -> None:
-    app, _, _ = shop
-    client = app.test_client()
+    client = shop[0].test_client()
     breaker.active = Break("POST", "/things", "create", "status")
     response = client.post("/things")
     assert response.status_code == 500 and response.get_json()["name"] == "mug"
@@ -77,8 +76,7 @@ def test_status_break_turns_2xx_into_500_and_errors_into_200(
 def test_body_breaks_empty_or_alter_the_json(
     breaker: Breaker, shop: tuple[Flask, SQLAlchemy, type]
 ) -> None:
-    app, _, _ = shop
-    client = app.test_client()
+    client = shop[0].test_client()
     breaker.active = Break("POST", "/things", "create", "body-empty")
     assert client.post("/things").get_json() == {}
     breaker.active = Break("POST", "/things", "create", "body-altered")
@@ -105,11 +103,10 @@ def test_db_rollback_break_answers_as_usual_but_stores_nothing(
 def test_raise_break_answers_the_apps_500_even_in_testing_mode(
     breaker: Breaker, shop: tuple[Flask, SQLAlchemy, type]
 ) -> None:
-    app, _, _ = shop
-    client = app.test_client()
+    client = shop[0].test_client()
     breaker.active = Break("GET", "/things", "listing", "raise")
     assert client.get("/things").status_code == 500
-    assert app.config["PROPAGATE_EXCEPTIONS"] is None  # put back after the request
+    assert shop[0].config["PROPAGATE_EXCEPTIONS"] is None  # put back after the request
     breaker.active = None
     assert client.get("/things").status_code == 200
 
@@ -117,8 +114,7 @@ def test_raise_break_answers_the_apps_500_even_in_testing_mode(
 def test_observed_routes_say_which_breaks_apply(
     breaker: Breaker, shop: tuple[Flask, SQLAlchemy, type]
 ) -> None:
-    app, _, _ = shop
-    client = app.test_client()
+    client = shop[0].test_client()
     client.post("/things")
     client.get("/missing")
     assert breaker.observed[("POST", "/things", "create")].kinds() == (

@@ -34,6 +34,7 @@ import copy
 import http
 import re
 from collections.abc import Iterable
+from typing import Any
 
 #: The smells this module adds to the scan, in the order they are tried.
 DEAD_SMELLS = ("unreachable-assertion", "empty-loop-assertion", "swallowed-assertion")
@@ -210,6 +211,12 @@ def prune(
                 break
         return kept
 
+    def dead_or_kept(kind: str, dead: bool, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        if dead and kind in wanted and stmts:
+            found.add(kind)
+            return []
+        return block(stmts)
+
     def statement(stmt: ast.stmt) -> ast.stmt:
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             return stmt
@@ -217,41 +224,26 @@ def prune(
         if isinstance(new, ast.If | ast.While):
             test = new.test
             never = isinstance(test, ast.Constant) and not test.value
-            if never and "unreachable-assertion" in wanted and new.body:
-                found.add("unreachable-assertion")
-                new.body = []
-            else:
-                new.body = block(new.body)
+            new.body = dead_or_kept("unreachable-assertion", never, new.body)
             new.orelse = block(new.orelse)
         elif isinstance(new, ast.For | ast.AsyncFor):
-            if _is_empty(new.iter, empties) and "empty-loop-assertion" in wanted and new.body:
-                found.add("empty-loop-assertion")
-                new.body = []
-            else:
-                new.body = block(new.body)
+            empty = _is_empty(new.iter, empties)
+            new.body = dead_or_kept("empty-loop-assertion", empty, new.body)
             new.orelse = block(new.orelse)
         elif isinstance(new, ast.With | ast.AsyncWith):
-            if _suppresses(new) and "swallowed-assertion" in wanted:
-                found.add("swallowed-assertion")
-                new.body = []
-            else:
-                new.body = block(new.body)
+            new.body = dead_or_kept("swallowed-assertion", _suppresses(new), new.body)
         elif isinstance(new, ast.Try) or type(new).__name__ == "TryStar":
-            try_node = new  # ast.Try or ast.TryStar: the same fields
-            swallowing = any(_handler_swallows(h) for h in try_node.handlers)  # type: ignore[attr-defined]
-            if swallowing and "swallowed-assertion" in wanted:
-                found.add("swallowed-assertion")
-                try_node.body = []  # type: ignore[attr-defined]
-            else:
-                try_node.body = block(try_node.body)  # type: ignore[attr-defined]
+            node: Any = new  # ast.Try or ast.TryStar: the same fields
+            swallowing = any(_handler_swallows(h) for h in node.handlers)
+            node.body = dead_or_kept("swallowed-assertion", swallowing, node.body)
             handlers = []
-            for handler in try_node.handlers:  # type: ignore[attr-defined]
+            for handler in node.handlers:
                 replaced = copy.copy(handler)
                 replaced.body = block(handler.body)
                 handlers.append(replaced)
-            try_node.handlers = handlers  # type: ignore[attr-defined]
-            try_node.orelse = block(try_node.orelse)  # type: ignore[attr-defined]
-            try_node.finalbody = block(try_node.finalbody)  # type: ignore[attr-defined]
+            node.handlers = handlers
+            node.orelse = block(node.orelse)
+            node.finalbody = block(node.finalbody)
         return new
 
     return block(body), found
