@@ -11,12 +11,14 @@ it reaches answer: status changed, body emptied or altered, database write lost,
 the app's tree to a scratch directory (the matrix's tree is never touched), runs there, with the
 app's own virtualenv and this checkout's ``src`` first on ``PYTHONPATH``::
 
-    testboost audit --app SPEC --tests DIR --no-prove --json static.json
-    testboost audit --app SPEC --tests DIR --prove --budget 1800 --json proof.json
+    testboost audit --app SPEC --tests DIR --prove --budget 1800 --json APP.json
 
-and scores each run's ``hollow_tests`` (what a user is told) against the labels: precision and
-recall of "hollow", static-only beside --prove. It also prints the overhead of the proof: reruns
-per proven test and wall time of the two runs. Standard library only.
+and scores what a user is told against the labels: the report's ``hollow_tests`` for --prove;
+for the static scan alone, the same list without the proof's ``survives-breaks`` additions and
+with the tests the proof cleared (``proof.proven_real``) put back. It prints precision and
+recall of "hollow" for both, and the overhead of the proof: reruns per proven test, the seconds
+of the plain run and of the reruns. ``--reports DIR`` scores reports already made. Standard
+library only.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -41,11 +44,11 @@ def base(nodeid: str) -> str:
     return nodeid.split("[", 1)[0]
 
 
-def audit(python: Path, cwd: Path, app: dict[str, object], mode: str, out: Path) -> float:
+def audit(python: Path, cwd: Path, app: dict[str, Any], mode: str, out: Path) -> float:
     """Run one audit; return its wall time in seconds."""
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env.update({"PYTHONPATH": str(ROOT / "src"), "HOME": str(cwd.parent / "home"), "NO_COLOR": "1"})
-    env.update({str(k): str(v) for k, v in dict(app.get("env", {})).items()})  # type: ignore[call-overload]
+    env.update({str(k): str(v) for k, v in app.get("env", {}).items()})
     command = [str(python), "-m", "testboost", "audit", "--app", str(app["spec"])]
     command += ["--tests", str(app["tests"]), mode, "--budget", "1800", "--json", str(out)]
     started = time.monotonic()
@@ -60,10 +63,21 @@ def score(flagged: set[str], hollow: set[str]) -> tuple[float, float]:
     return precision, recall
 
 
+def static_hollow(document: dict[str, Any]) -> set[str]:
+    """What the smell scan alone says, read back from a --prove report: the hollow list without
+    the proof's additions (``survives-breaks``), plus the tests the proof cleared."""
+    hollow = [t for t in document["hollow_tests"] if t["smell"] != "survives-breaks"]
+    cleared = (document["proof"] or {}).get("proven_real", [])
+    return {base(t["nodeid"]) for t in [*hollow, *cleared]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared-venvs", type=Path, required=True, help="realapps cache dir")
     parser.add_argument("--only", default="", help="comma-separated app names")
+    parser.add_argument(
+        "--reports", type=Path, help="score the --prove reports APP.json already in this dir"
+    )
     args = parser.parse_args(argv)
     corpus = json.loads(LABELS.read_text())
     only = {name for name in args.only.split(",") if name}
@@ -74,71 +88,59 @@ def main(argv: list[str] | None = None) -> int:
         for name, app in corpus["apps"].items():
             if only and name not in only:
                 continue
-            cache = args.shared_venvs / name
-            python = cache / "venv" / "bin" / "python"
-            if not python.exists():
-                print(f"{name}: no virtualenv at {python}; run benchmarks/realapps.py first")
-                return 2
-            tree = Path(scratch) / name
-            shutil.copytree(cache / "tree", tree, symlinks=True)
-            for dropped in app.get("drop", []):  # tests needing what the venv lacks (selenium)
-                (tree / dropped).unlink()
+            out = (args.reports or Path(scratch)) / f"{name}.json"
+            wall = None
+            if args.reports is None:
+                cache = args.shared_venvs / name
+                python = cache / "venv" / "bin" / "python"
+                if not python.exists():
+                    print(f"{name}: no virtualenv at {python}; run benchmarks/realapps.py first")
+                    return 2
+                tree = Path(scratch) / name
+                shutil.copytree(cache / "tree", tree, symlinks=True)
+                for dropped in app.get("drop", []):  # tests needing what the venv lacks
+                    (tree / dropped).unlink()
+                wall = audit(python, tree, app, "--prove", out)
+            if not out.exists():
+                print(f"{name}: no --prove report at {out}")
+                return 1
+            document = json.loads(out.read_text())
             labels: dict[str, str] = app["labels"]
-            documents = {}
-            seconds = {}
-            for mode, flag in (("static", "--no-prove"), ("prove", "--prove")):
-                out = Path(scratch) / f"{name}-{mode}.json"
-                seconds[mode] = audit(python, tree, app, flag, out)
-                if not out.exists():
-                    print(f"{name}: `audit {flag}` wrote no report")
-                    return 1
-                documents[mode] = json.loads(out.read_text())
             hollow = {nodeid for nodeid, label in labels.items() if label == "hollow"}
-            for mode, document in documents.items():
-                flagged = {base(t["nodeid"]) for t in document["hollow_tests"]} & set(labels)
+            said = {
+                "static": static_hollow(document) & set(labels),
+                "prove": {base(t["nodeid"]) for t in document["hollow_tests"]} & set(labels),
+            }
+            for mode, flagged in said.items():
                 totals[mode] += [(f"{name}:{n}", n in flagged, n in hollow) for n in labels]
-            proof = documents["prove"]["proof"] or {}
-            proven = max(int(proof.get("tests_proven", 0)), 1)
+            for nodeid, label in labels.items():
+                if (nodeid in said["prove"]) != (label == "hollow"):
+                    print(f"  {name}: --prove disagrees with the label {label}: {nodeid}")
+            proof = document["proof"] or {}
+            total = float(document["run"]["seconds"])
+            proof_seconds = float(proof.get("seconds", 0.0))
             rows.append(
                 (
                     name,
                     len(labels),
                     len(hollow),
-                    *score(
-                        {base(t["nodeid"]) for t in documents["static"]["hollow_tests"]}
-                        & set(labels),
-                        hollow,
-                    ),
-                    *score(
-                        {base(t["nodeid"]) for t in documents["prove"]["hollow_tests"]}
-                        & set(labels),
-                        hollow,
-                    ),
-                    proof.get("runs", 0) / proven,
-                    documents["static"]["run"]["seconds"],
-                    documents["prove"]["run"]["seconds"],
-                    proof.get("seconds", 0.0),
+                    *score(said["static"], hollow),
+                    *score(said["prove"], hollow),
+                    proof.get("runs", 0) / max(int(proof.get("tests_proven", 0)), 1),
+                    total - proof_seconds,
+                    proof_seconds,
+                    wall,
                 )
             )
-            wrong = [
-                (n, label)
-                for n, label in labels.items()
-                if (n in {base(t["nodeid"]) for t in documents["prove"]["hollow_tests"]})
-                != (label == "hollow")
-            ]
-            for nodeid, label in wrong:
-                print(f"  {name}: --prove disagrees with the label {label}: {nodeid}")
     print()
-    header = (
+    print(
         f"{'app':<15}{'tests':>6}{'hollow':>7}  {'static P':>8} {'static R':>8}  "
-        f"{'prove P':>8} {'prove R':>8}  {'runs/test':>9} {'plain s':>8} {'prove s':>8} "
-        f"{'proof s':>8}"
+        f"{'prove P':>8} {'prove R':>8}  {'reruns/test':>11} {'plain s':>8} {'proof s':>8}"
     )
-    print(header)
-    for name, tests, hollow_count, sp, sr, pp, pr, runs, plain, proved, proof_s in rows:
+    for name, tests, count, sp, sr, pp, pr, runs, plain, proof_s, _ in rows:
         print(
-            f"{name:<15}{tests:>6}{hollow_count:>7}  {sp:>8.2f} {sr:>8.2f}  {pp:>8.2f} {pr:>8.2f}"
-            f"  {runs:>9.1f} {plain:>8.1f} {proved:>8.1f} {proof_s:>8.1f}"
+            f"{name:<15}{tests:>6}{count:>7}  {sp:>8.2f} {sr:>8.2f}  {pp:>8.2f} {pr:>8.2f}"
+            f"  {runs:>11.1f} {plain:>8.1f} {proof_s:>8.1f}"
         )
     for mode in ("static", "prove"):
         entries = totals[mode]
@@ -149,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
             f"all apps, {mode:<6}: {len(entries)} tests, {len(truth)} hollow: "
             f"precision {precision:.2f}, recall {recall:.2f}"
         )
+    print(
+        "plain s: the suite's own run; proof s: the reruns after it, in the same pytest "
+        "process (one worker)."
+    )
     return 0
 
 

@@ -17,6 +17,7 @@ budget). The results go into the plugin's JSON document under ``proof``.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Generator
@@ -123,7 +124,8 @@ class Prover:
     # -- the proof --------------------------------------------------------------------------------
 
     def plan(self) -> list[tuple[pytest.Item, list[Break]]]:
-        """Each provable test with the breaks to try on it."""
+        """Each provable test with the breaks to try on it: the routes its own body reaches
+        first, then the ones only its fixtures reach (tried until one is caught)."""
         plan: list[tuple[pytest.Item, list[Break]]] = []
         for item in self.items:
             nodeid = item.nodeid
@@ -131,9 +133,11 @@ class Prover:
                 continue
             if not isinstance(item, pytest.Function):
                 continue
+            in_call = self.in_call.get(nodeid, set())
+            routes = sorted(self.reached.get(nodeid, []), key=lambda route: route not in in_call)
             breaks = [
                 Break(method, rule, endpoint, kind)
-                for method, rule, endpoint in self.reached.get(nodeid, [])
+                for method, rule, endpoint in routes
                 for kind in self.breaker.observed.get((method, rule, endpoint), Observed()).kinds()
             ]
             if breaks:
@@ -173,16 +177,17 @@ class Prover:
                         "control": None,
                         "breaks": [],
                     }
-                elif current is None or current["control"] != "passed":
+                elif (
+                    current is None
+                    or current["control"] != "passed"
+                    or self._settled(current, item, brk)
+                ):
                     continue
                 if time.monotonic() - started > self.budget:
                     self._out_of_budget(runs[index:], current)
                     current = None
                     break
-                following = runs[index + 1][0] if index + 1 < len(runs) else None
-                # the same item next: tear down its own node but keep what encloses it
-                nextitem = item.parent if following is item else following
-                result = self._rerun(item, brk, nextitem)
+                result = self._rerun(item, brk)
                 if brk is None:
                     current["control"] = result["result"]
                 else:
@@ -190,13 +195,26 @@ class Prover:
             if current is not None:
                 self.results.append(current)
         finally:
+            if runs:
+                _teardown_all_but(runs[0][0], None)
             self.breaker.active = None
             self.proving = False
             self.seconds = time.monotonic() - started
         if self.status != "partial":
             self.status = "done"
 
-    def _rerun(self, item: pytest.Item, brk: Break | None, nextitem: Any) -> Any:
+    def _settled(self, current: dict[str, Any], item: pytest.Item, brk: Break) -> bool:
+        """A route only the test's fixtures reach is not broken once the test caught a break:
+        the verdict is known, and the kill score counts the routes a test's body reaches."""
+        if (brk.method, brk.rule, brk.endpoint) in self.in_call.get(item.nodeid, ()):
+            return False
+        return any(b["result"] == "caught" for b in current["breaks"])
+
+    def _rerun(self, item: pytest.Item, brk: Break | None) -> Any:
+        # what the previous rerun kept (its module, its class) and this item does not share goes
+        # first; this run keeps its own enclosing nodes for the next rerun of the same test
+        _teardown_all_but(item, item)
+        nextitem: Any = item.parent
         self.breaker.active = brk
         self._at_teardown = (0, [])
         self._call_error = None
@@ -248,10 +266,6 @@ class Prover:
             names.remove(current["nodeid"])
             self.unproven.append({"nodeid": current["nodeid"], "reason": "over budget"})
         self.unproven += [{"nodeid": n, "reason": "over budget"} for n in names]
-        # the last rerun kept its higher-scoped fixtures for a next item that will not come
-        if left:
-            item = left[0][0]
-            item.session._setupstate.teardown_exact(None)
 
     def document(self) -> dict[str, Any]:
         """The ``proof`` part of the plugin's JSON document."""
@@ -293,3 +307,10 @@ def _raised_in_a_check(excinfo: pytest.ExceptionInfo[BaseException], item: pytes
 
 
 _ASSERT_CALL = re.compile(r"(?:^|\.)assert\w*\(", re.IGNORECASE)
+
+
+def _teardown_all_but(item: pytest.Item, keep: pytest.Item | None) -> None:
+    """Tear down the set-up nodes (and their fixtures) that ``keep`` does not need; all with
+    ``None``. A finalizer failing here is not the test's verdict: it is ignored."""
+    with contextlib.suppress(Exception):
+        item.session._setupstate.teardown_exact(keep)
