@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,9 +102,8 @@ class Breaker:
     _restore_commit: Callable[[], None] | None = None
 
     def connect(self) -> None:
-        """Start watching requests, and ``Session.commit`` when SQLAlchemy is installed."""
+        """Start watching requests (and ``Session.commit``, once an app has imported SQLAlchemy)."""
         request_started.connect(self._on_request_started, weak=False)
-        self._patch_commit()
 
     def disconnect(self) -> None:
         """Stop watching; ``Session.commit`` is itself again."""
@@ -123,6 +123,8 @@ class Breaker:
     def _on_request_started(self, sender: Any, **extra: Any) -> None:
         if not isinstance(sender, Flask):
             return
+        if self._restore_commit is None and "sqlalchemy.orm" in sys.modules:
+            self._patch_commit()  # not imported for an app that does not use it
         if self._before not in sender.before_request_funcs.get(None, ()):
             sender.before_request_funcs.setdefault(None, []).insert(0, self._before)
             sender.after_request_funcs.setdefault(None, []).insert(0, self._after)
@@ -199,10 +201,8 @@ class Breaker:
             self.details.append(detail)
 
     def _patch_commit(self) -> None:
-        try:
-            from sqlalchemy.orm import Session
-        except ImportError:  # pragma: no cover - SQLAlchemy is optional
-            return
+        from sqlalchemy.orm import Session
+
         original = Session.commit
         breaker = self
 
