@@ -56,11 +56,16 @@ def audit(python: Path, cwd: Path, app: dict[str, Any], mode: str, out: Path) ->
     return time.monotonic() - started
 
 
-def score(flagged: set[str], hollow: set[str]) -> tuple[float, float]:
+def score(flagged: set[str], hollow: set[str]) -> tuple[float | None, float | None]:
+    """Precision and recall; ``None`` where there is nothing to divide by (shown as ``-``)."""
     hits = len(flagged & hollow)
-    precision = hits / len(flagged) if flagged else 1.0
-    recall = hits / len(hollow) if hollow else 1.0
+    precision = hits / len(flagged) if flagged else None
+    recall = hits / len(hollow) if hollow else None
     return precision, recall
+
+
+def shown(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def static_hollow(document: dict[str, Any]) -> set[str]:
@@ -91,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             out = (args.reports or Path(scratch)) / f"{name}.json"
             wall = None
             if args.reports is None:
-                cache = args.shared_venvs / name
+                cache = args.shared_venvs / app.get("venv", name)
                 python = cache / "venv" / "bin" / "python"
                 if not python.exists():
                     print(f"{name}: no virtualenv at {python}; run benchmarks/realapps.py first")
@@ -139,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     for name, tests, count, sp, sr, pp, pr, runs, plain, proof_s, _ in rows:
         print(
-            f"{name:<15}{tests:>6}{count:>7}  {sp:>8.2f} {sr:>8.2f}  {pp:>8.2f} {pr:>8.2f}"
+            f"{name:<15}{tests:>6}{count:>7}  {shown(sp):>8} {shown(sr):>8}  "
+            f"{shown(pp):>8} {shown(pr):>8}"
             f"  {runs:>11.1f} {plain:>8.1f} {proof_s:>8.1f}"
         )
     for mode in ("static", "prove"):
@@ -149,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         precision, recall = score(flagged, truth)
         print(
             f"all apps, {mode:<6}: {len(entries)} tests, {len(truth)} hollow: "
-            f"precision {precision:.2f}, recall {recall:.2f}"
+            f"precision {shown(precision)}, recall {shown(recall)}"
         )
     print(
         "plain s: the suite's own run; proof s: the reruns after it, in the same pytest "
