@@ -104,14 +104,14 @@ def test_plugin_merges_xdist_workers(runs: dict[str, tuple[int, str]]) -> None:
     assert document["route_coverage"] == {"covered": 5, "total": 6, "percent": 83.3}
     tests = {t["nodeid"]: t for t in document["tests"]}
     assert tests["tests/test_items.py::test_list_items"]["hits"] == [
-        {"method": "GET", "rule": "/items", "statuses": {"200": 1}}
+        {"method": "GET", "rule": "/items", "endpoint": "list_items", "statuses": {"200": 1}}
     ]
     assert tests["tests/test_items.py::test_boom_propagates"]["hits"] == [
-        {"method": "GET", "rule": "/boom", "statuses": {"500": 1}}
+        {"method": "GET", "rule": "/boom", "endpoint": "boom", "statuses": {"500": 1}}
     ]
     # the 405 maps back to its rule (a method the route does not accept); /nowhere reaches nothing
     assert tests["tests/test_items.py::test_wrong_method_and_unknown_url"]["hits"] == [
-        {"method": "PUT", "rule": "/items", "statuses": {"405": 1}}
+        {"method": "PUT", "rule": "/items", "endpoint": "list_items", "statuses": {"405": 1}}
     ]
     assert document["unmatched_requests"] == 1
     delete = tests["tests/test_items.py::test_delete_item"]

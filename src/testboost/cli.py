@@ -691,6 +691,29 @@ def _explore_with_progress(
     metavar="SECONDS",
     help="Stop a suite still running after this long and report the partial results (exit 2).",
 )
+@click.option(
+    "--prove/--no-prove",
+    default=None,
+    help="Rerun each passing test with each route it reaches broken (status, body, database "
+    "write, view raising) to prove which tests catch a broken route. Default: on when the "
+    "estimate fits --budget.",
+)
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=1),
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds the proof may take; the tests left are reported unproven.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Run the suite and its proof in N pytest-xdist workers (when pytest-xdist is installed).",
+)
 def audit(
     app_spec: str | None,
     allow_db: tuple[str, ...],
@@ -701,6 +724,9 @@ def audit(
     outputs: Outputs,
     baseline_path: Path | None,
     timeout: float | None,
+    prove: bool | None,
+    budget: float,
+    workers: int,
 ) -> None:
     """Measure an existing test suite: routes it reaches, statuses it sees, hollow tests.
 
@@ -714,6 +740,7 @@ def audit(
     Examples:
       testboost audit --app "myapi:create_app('testing')" --tests tests --fail-under 80
       testboost audit --tests tests --baseline .testboost-baseline.json
+      testboost audit --tests tests --prove --budget 600 --workers 2
     """
 
     def action() -> int:
@@ -725,13 +752,14 @@ def audit(
         )
         from testboost.audit.coverage import source_file
         from testboost.audit.matrix import build_audit
-        from testboost.audit.run import run_suite, unusable_reason
+        from testboost.audit.run import ProveOptions, run_suite, unusable_reason
         from testboost.audit.smells import scan_paths
         from testboost.report.audit import (
             audit_document,
             render_audit,
             render_baseline_check,
             render_baseline_written,
+            unusable_document,
         )
         from testboost.report.outputs import write_audit_outputs
 
@@ -750,9 +778,19 @@ def audit(
         scan = scan_paths([tests], Path.cwd())
         err = make_console(sys.stderr)
         with err.status(f"running the suite in {tests} ...") if err.is_terminal else _nothing():
-            run = run_suite(tests, root=Path.cwd(), timeout=timeout, measure_files=view_files)
+            run = run_suite(
+                tests,
+                root=Path.cwd(),
+                timeout=timeout,
+                measure_files=view_files,
+                prove=None
+                if prove is False
+                else ProveOptions("on" if prove else "auto", budget, workers),
+            )
         problem = unusable_reason(run)
         if problem is not None and not run.timed_out:
+            if json_path is not None:
+                write_json_atomic(json_path, unusable_document(spec, str(tests), problem))
             raise UsageError(problem)
         result = build_audit(spec, inventory, run, scan)
         console = make_console()

@@ -9,17 +9,24 @@ The matrix has one row per (method, rule) pair of the app's own routes (``kind =
 files and API-doc routes are left out), with the tests that reached it, the statuses they saw and
 the line coverage of the view function that handles it.
 
-One judgement is made here: a test the scan calls ``status-only`` is not hollow when every
+Two judgements are made here: a test the scan calls ``status-only`` is not hollow when every
 response its call phase received had an empty body (a 204, an empty 201): the status is then all
-there is to check.
+there is to check. And when the run carried a proof (``audit --prove``), the proof outranks the
+scan: a test that caught a broken route is real whatever it looks like, a test that passed under
+every break is hollow (smell ``survives-breaks`` when the scan saw nothing), and the scan's
+verdict stands only for the tests the proof could not decide.
+
+Requests are credited to the route they were dispatched to (method, rule *and* endpoint), so two
+rules sharing a path are told apart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from testboost.audit.coverage import LineCoverage, view_line_coverage
+from testboost.audit.proof import Proof, TestProof
 from testboost.audit.run import SuiteRun, TestCounts, TestRecord, base_nodeid
 from testboost.audit.smells import HollowTest, ScanResult, UnreadableFile
 from testboost.inventory import Route
@@ -62,6 +69,7 @@ class PairCoverage:
     tests: tuple[str, ...]
     statuses: tuple[tuple[int, int], ...]
     lines: LineCoverage | None
+    kill_score: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def reached(self) -> bool:
@@ -95,6 +103,8 @@ class AuditResult:
     seconds: float
     partial: bool
     stopped_in: str | None
+    proof: Proof | None = None
+    proven_real: tuple[tuple[HollowTest, str], ...] = ()
 
     @property
     def route_coverage(self) -> Ratio:
@@ -127,23 +137,25 @@ def build_audit(
     scan: ScanResult,
 ) -> AuditResult:
     """Assemble the audit of ``run`` against the app's ``routes`` and the hollow-test ``scan``."""
-    reached: dict[Pair, list[str]] = {}
-    statuses: dict[Pair, dict[int, int]] = {}
+    reached: dict[tuple[str, ...], list[str]] = {}
+    statuses: dict[tuple[str, ...], dict[int, int]] = {}
     for record in run.tests:
         for hit in record.hits:
-            key = (hit.method, hit.rule)
+            key: tuple[str, ...] = (hit.method, hit.rule, hit.endpoint)
             names = reached.setdefault(key, [])
             if record.nodeid not in names:
                 names.append(record.nodeid)
             counts = statuses.setdefault(key, {})
             for status, count in hit.statuses:
                 counts[status] = counts.get(status, 0) + count
+    kills = run.proof.kill_scores() if run.proof is not None else {}
     pairs = []
     for route in routes:
         if route.kind != "view":
             continue
         for method in route.methods:
-            key = (method, route.rule)
+            key = (method, route.rule, route.endpoint)
+            legacy = (method, route.rule, "")  # hits of a plugin that did not name the endpoint
             handler = route.handler(method)
             pairs.append(
                 PairCoverage(
@@ -151,14 +163,21 @@ def build_audit(
                     rule=route.rule,
                     endpoint=route.endpoint,
                     view=handler.view.location if handler is not None else None,
-                    tests=tuple(reached.get(key, ())),
-                    statuses=tuple(sorted(statuses.get(key, {}).items())),
+                    tests=tuple(dict.fromkeys([*reached.get(key, ()), *reached.get(legacy, ())])),
+                    statuses=_merged(statuses.get(key, {}), statuses.get(legacy, {})),
                     lines=view_line_coverage(handler.function, run.lines)
                     if handler is not None
                     else None,
+                    kill_score=tuple(
+                        (kind, caught, tried)
+                        for kind, (caught, tried) in kills.get(key, {}).items()
+                    ),
                 )
             )
     hollow, cleared = _apply_run_evidence(scan.hollow, run.tests)
+    proven_real: tuple[tuple[HollowTest, str], ...] = ()
+    if run.proof is not None:
+        hollow, proven_real = _apply_proof(hollow, run.proof)
     return AuditResult(
         app=app,
         tests_dir=run.tests_dir,
@@ -172,7 +191,63 @@ def build_audit(
         seconds=run.seconds,
         partial=run.timed_out,
         stopped_in=run.stopped_in,
+        proof=run.proof,
+        proven_real=proven_real,
     )
+
+
+def _merged(*counts: dict[int, int]) -> tuple[tuple[int, int], ...]:
+    total: dict[int, int] = {}
+    for each in counts:
+        for status, count in each.items():
+            total[status] = total.get(status, 0) + count
+    return tuple(sorted(total.items()))
+
+
+def _apply_proof(
+    hollow: tuple[HollowTest, ...], proof: Proof
+) -> tuple[tuple[HollowTest, ...], tuple[tuple[HollowTest, str], ...]]:
+    """The proof outranks the scan: real tests leave the hollow list, proven hollow ones join it.
+
+    A parametrized test is real when one of its cases is, hollow when all of them are.
+    """
+    cases: dict[str, list[TestProof]] = {}
+    for case in proof.tests:
+        cases.setdefault(base_nodeid(case.nodeid), []).append(case)
+    verdicts = {nodeid: _verdict(tests) for nodeid, tests in cases.items()}
+    kept: list[HollowTest] = []
+    real: list[tuple[HollowTest, str]] = []
+    for test in hollow:
+        verdict, message = verdicts.pop(test.nodeid, ("unproven", ""))
+        if verdict == "real":
+            real.append((test, message))
+        elif verdict == "hollow":
+            kept.append(replace(test, detail=f"{test.detail}; proven: {message}"))
+        else:
+            kept.append(test)
+    for nodeid, (verdict, message) in verdicts.items():
+        if verdict == "hollow":
+            first = cases[nodeid][0]
+            kept.append(
+                HollowTest(
+                    nodeid=nodeid,
+                    file=nodeid.split("::", 1)[0],
+                    line=first.line,
+                    smell="survives-breaks",
+                    detail=message,
+                )
+            )
+    kept.sort(key=lambda t: (t.file, t.line, t.nodeid))
+    return tuple(kept), tuple(real)
+
+
+def _verdict(tests: list[TestProof]) -> tuple[str, str]:
+    real = next((t for t in tests if t.verdict == "real"), None)
+    if real is not None:
+        return "real", real.message()
+    if all(t.verdict == "hollow" for t in tests):
+        return "hollow", tests[0].message()
+    return "unproven", ""
 
 
 def _apply_run_evidence(

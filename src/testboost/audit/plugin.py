@@ -37,6 +37,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect, Rule
 from werkzeug.wrappers import Response
 
+from testboost.audit.prover import Prover
 from testboost.compat import missing_signals
 
 #: The schema of ``--testboost-json``.
@@ -47,9 +48,12 @@ IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
 CATEGORIES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 
 _RECORDER = "testboost-route-recorder"
+_PROVER = "testboost-prover"
 _XDIST_KEY = "testboost_routes"
 
 Pair = tuple[str, str]
+#: A pair with the endpoint the request was dispatched to (two rules may share a path).
+Hit = tuple[str, str, str]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -73,6 +77,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="Append one JSON line per finished test to FILE (used by `testboost audit`).",
     )
+    group.addoption(
+        "--testboost-prove",
+        metavar="MODE",
+        choices=("on", "auto"),
+        default=None,
+        help="Rerun each passing test with each route it reaches broken (on, or auto: only "
+        "when the estimate fits the budget); the results go into --testboost-json.",
+    )
+    group.addoption(
+        "--testboost-prove-budget",
+        metavar="SECONDS",
+        type=float,
+        default=300.0,
+        help="Seconds the proof may take (default 300); tests left are reported unproven.",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -92,6 +111,12 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.pluginmanager.register(recorder, _RECORDER)
     recorder.connect()
+    mode = config.getoption("testboost_prove")
+    if mode:
+        prover = Prover(mode, float(config.getoption("testboost_prove_budget")))
+        config.pluginmanager.register(prover, _PROVER)
+        prover.connect()
+        recorder.prover = prover
     if config.pluginmanager.hasplugin("xdist") and not worker:
         config.pluginmanager.register(_XdistController(recorder), f"{_RECORDER}-xdist")
 
@@ -101,6 +126,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     recorder = config.pluginmanager.get_plugin(_RECORDER)
     if isinstance(recorder, RouteRecorder):
         recorder.disconnect()
+    prover = config.pluginmanager.get_plugin(_PROVER)
+    if isinstance(prover, Prover):
+        prover.disconnect()
 
 
 class RouteRecorder:
@@ -117,7 +145,7 @@ class RouteRecorder:
         self.current: str | None = None
         self.in_call = False
         self.interrupted_in: str | None = None
-        self.hits: dict[str, dict[Pair, dict[int, int]]] = {}
+        self.hits: dict[str, dict[Hit, dict[int, int]]] = {}
         #: node id -> [responses seen in the call phase, how many of them had a body]
         self.bodies: dict[str, list[int]] = {}
         self.outcomes: dict[str, str] = {}
@@ -125,6 +153,7 @@ class RouteRecorder:
         self.collection_errors: list[dict[str, str]] = []
         self.routes: dict[Pair, str] = {}
         self.unmatched = 0
+        self.prover: Prover | None = None
         self._apps: weakref.WeakSet[Flask] = weakref.WeakSet()
         self._log: IO[str] | None = None
         if log_path is not None:
@@ -148,7 +177,7 @@ class RouteRecorder:
 
     def on_request_finished(self, sender: Any, response: Response, **extra: Any) -> None:
         """Record the pair a finished request reached and its status."""
-        if not isinstance(sender, Flask):
+        if not isinstance(sender, Flask) or (self.prover is not None and self.prover.proving):
             return
         pair = self._pair(sender)
         if pair is None:
@@ -177,19 +206,20 @@ class RouteRecorder:
         if pair is not None:
             self._record(pair, 500)
 
-    def _pair(self, app: Flask) -> Pair | None:
+    def _pair(self, app: Flask) -> Hit | None:
         if app not in self._apps:
             self.see_app(app)
         method = request.method
         if method == "HEAD":
             method = "GET"
         rule = request.url_rule
-        if rule is not None:
-            return method, rule.rule
-        matched = _rule_of_unrouted(app)
-        return (method, matched.rule) if matched is not None else None
+        if rule is None:
+            rule = _rule_of_unrouted(app)
+        return (method, rule.rule, rule.endpoint) if rule is not None else None
 
-    def _record(self, pair: Pair, status: int) -> None:
+    def _record(self, pair: Hit, status: int) -> None:
+        if self.prover is not None and self.prover.proving:
+            return
         node = self.current or ""
         per_test = self.hits.get(node)
         if per_test is None:
@@ -293,7 +323,7 @@ class RouteRecorder:
 
     def reached(self) -> set[Pair]:
         """Every pair some request of the run reached."""
-        return {pair for per_test in self.hits.values() for pair in per_test}
+        return {(hit[0], hit[1]) for per_test in self.hits.values() for hit in per_test}
 
     def test_entry(self, nodeid: str) -> dict[str, Any]:
         """One test's record: outcome, pairs with statuses, call-phase responses and bodies."""
@@ -309,6 +339,7 @@ class RouteRecorder:
     def worker_data(self) -> dict[str, Any]:
         """What an xdist worker hands to the controller."""
         return {
+            "proof": self.prover.document() if self.prover is not None else None,
             "hits": {node: _hits_entries(per_test) for node, per_test in self.hits.items()},
             "bodies": self.bodies,
             "routes": [[m, r, e] for (m, r), e in self.routes.items()],
@@ -320,7 +351,8 @@ class RouteRecorder:
         for node, entries in data.get("hits", {}).items():
             per_test = self.hits.setdefault(node, {})
             for entry in entries:
-                statuses = per_test.setdefault((entry["method"], entry["rule"]), {})
+                hit = (entry["method"], entry["rule"], entry.get("endpoint", ""))
+                statuses = per_test.setdefault(hit, {})
                 for status, count in entry["statuses"].items():
                     statuses[int(status)] = statuses.get(int(status), 0) + count
         for node, (responses, with_body) in data.get("bodies", {}).items():
@@ -330,6 +362,8 @@ class RouteRecorder:
         for method, rule, endpoint in data.get("routes", []):
             self.routes.setdefault((method, rule), endpoint)
         self.unmatched += int(data.get("unmatched", 0))
+        if self.prover is not None and data.get("proof"):
+            self.prover.merge(data["proof"])
 
     def document(self, exitstatus: int) -> dict[str, Any]:
         """Everything recorded, as the ``testboost.routes-run/1`` JSON document."""
@@ -355,6 +389,7 @@ class RouteRecorder:
             "unmatched_requests": self.unmatched,
             "outcomes": {"errors" if k == "error" else k: v for k, v in self.counts.items()},
             "collection_errors": self.collection_errors,
+            "proof": self.prover.document() if self.prover is not None else None,
         }
 
     def _configured_routes(self) -> None:
@@ -449,14 +484,15 @@ def _has_body(response: Response) -> bool:
     return bool(length)
 
 
-def _hits_entries(per_test: dict[Pair, dict[int, int]]) -> list[dict[str, Any]]:
+def _hits_entries(per_test: dict[Hit, dict[int, int]]) -> list[dict[str, Any]]:
     return [
         {
             "method": method,
             "rule": rule,
+            "endpoint": endpoint,
             "statuses": {str(s): n for s, n in sorted(statuses.items())},
         }
-        for (method, rule), statuses in per_test.items()
+        for (method, rule, endpoint), statuses in per_test.items()
     ]
 
 

@@ -38,6 +38,7 @@ from typing import Any
 
 from testboost.audit.coverage import FileLines, coverage_config, measure
 from testboost.audit.plugin import SCHEMA as PLUGIN_SCHEMA
+from testboost.audit.proof import Proof, read_proof
 
 #: How long a suite gets to stop after SIGINT before it is killed.
 GRACE_SECONDS = 5.0
@@ -47,11 +48,15 @@ EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_INTERNAL, EXIT_USAGE, EXIT_NO_TESTS
 
 @dataclass(frozen=True)
 class PairHit:
-    """One (method, rule) pair a test reached and the statuses it answered, ``((200, 2),)``."""
+    """One (method, rule) pair a test reached and the statuses it answered, ``((200, 2),)``.
+
+    ``endpoint`` is the endpoint the requests were dispatched to (empty from an older plugin).
+    """
 
     method: str
     rule: str
     statuses: tuple[tuple[int, int], ...]
+    endpoint: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,16 @@ class SuiteRun:
     complete: bool
     output: str
     lines: Mapping[str, FileLines] = field(default_factory=dict)
+    proof: Proof | None = None
+
+
+@dataclass(frozen=True)
+class ProveOptions:
+    """How ``--prove`` runs: ``mode`` ``on`` or ``auto``, the seconds it may take, xdist workers."""
+
+    mode: str = "auto"
+    budget: float = 300.0
+    workers: int = 1
 
 
 def run_suite(
@@ -121,6 +136,7 @@ def run_suite(
     root: Path,
     timeout: float | None,
     measure_files: Collection[str],
+    prove: ProveOptions | None = None,
 ) -> SuiteRun:
     """Run ``pytest tests`` in ``root`` under the route plugin (and coverage of ``measure_files``).
 
@@ -133,12 +149,15 @@ def run_suite(
         json_path, log_path = work / "routes.json", work / "routes.log"
         data_file = work / "coverage.data"
         command = _command(tests, work, json_path, log_path, data_file, measure_files)
+        command += _prove_arguments(prove)
         started = time.monotonic()
         exit_code, timed_out, output = _execute(command, root, work / "pytest.out", timeout)
         seconds = time.monotonic() - started
         document = _read_document(json_path)
+        proof = None
         if document is not None:
             records, counts, errors, stopped_in = _from_document(document, root)
+            proof = read_proof(document.get("proof"), _prefix(str(document.get("rootdir")), root))
         else:
             records, counts, errors, stopped_in = _from_log(log_path, root)
         lines = measure(data_file, measure_files) if measure_files else {}
@@ -151,11 +170,12 @@ def run_suite(
         collection_errors=errors,
         timed_out=timed_out,
         timeout=timeout,
-        stopped_in=stopped_in if timed_out else None,
+        stopped_in=stopped_in if timed_out or document is None else None,
         seconds=seconds,
         complete=document is not None,
         output=output,
         lines=lines,
+        proof=proof,
     )
 
 
@@ -188,6 +208,12 @@ def unusable_reason(run: SuiteRun) -> str | None:
             f"No tests found in {where}: pytest collected nothing (it looks for test_*.py and "
             "*_test.py files). Pass --tests the directory of your test suite."
         )
+    if not run.complete and run.stopped_in is not None:  # the process died inside a test
+        code = f"exit status {run.exit_code}, " if run.exit_code is not None else ""
+        return (
+            f"pytest crashed running the suite in {where} ({code}while running "
+            f"{run.stopped_in}): {_last_error(run.output, 'it exited without an error message')}"
+        )
     if run.exit_code in (EXIT_INTERNAL, EXIT_USAGE) or run.exit_code is None:
         return f"pytest could not run the suite in {where}: {_last_error(run.output)}"
     if run.exit_code == EXIT_INTERRUPTED and not run.tests:
@@ -207,6 +233,17 @@ def plugin_arguments() -> list[str]:
         for ep in metadata.entry_points(group="pytest11")
     )
     return ["-p", "testboost" if installed else "testboost.audit.plugin"]
+
+
+def _prove_arguments(prove: ProveOptions | None) -> list[str]:
+    """The plugin's proof options, and ``-n WORKERS`` when pytest-xdist is installed."""
+    if prove is None:
+        return []
+    arguments = [f"--testboost-prove={prove.mode}", f"--testboost-prove-budget={prove.budget:g}"]
+    has_xdist = any(ep.name == "xdist" for ep in metadata.entry_points(group="pytest11"))
+    if prove.workers > 1 and has_xdist:
+        arguments += ["-n", str(prove.workers)]
+    return arguments
 
 
 def base_nodeid(nodeid: str) -> str:
@@ -373,6 +410,7 @@ def _record(entry: dict[str, Any], prefix: str) -> TestRecord:
             method=str(hit["method"]),
             rule=str(hit["rule"]),
             statuses=tuple(sorted((int(s), int(n)) for s, n in hit["statuses"].items())),
+            endpoint=str(hit.get("endpoint") or ""),
         )
         for hit in entry.get("hits", [])
     )
@@ -397,9 +435,10 @@ def _prefix(rootdir: str, root: Path) -> str:
     return relative.as_posix() + "/"
 
 
-def _last_error(output: str) -> str:
+def _last_error(output: str, otherwise: str = "it exited without output") -> str:
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     for line in reversed(lines):
         if line.startswith(("ERROR:", "E ", "INTERNALERROR>")) or "Error" in line:
-            return line.removeprefix("INTERNALERROR>").strip()
-    return lines[-1] if lines else "it exited without output"
+            return line.removeprefix("INTERNALERROR>").removeprefix("E ").strip()
+    meaningful = [line for line in lines if any(c.isalnum() for c in line)]
+    return meaningful[-1] if meaningful else otherwise

@@ -53,6 +53,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
 
+from testboost.audit.deadchecks import (
+    DEAD_SMELLS,
+    OWN_VALUES,
+    empty_names,
+    helper_status_is_behaviour,
+    mutated_names,
+    own_values,
+    prune,
+    status_class_is_behaviour,
+)
+
 SMELLS: tuple[str, ...] = (
     "no-assertion",
     "constant-assertion",
@@ -60,6 +71,8 @@ SMELLS: tuple[str, ...] = (
     "print-only",
     "skipped-todo",
     "status-only",
+    *DEAD_SMELLS,
+    OWN_VALUES,
 )
 
 
@@ -732,10 +745,14 @@ class _Evidence:
     real: bool = False
     status: tuple[str, ...] = ()
     constant: tuple[str, ...] = ()
+    own: tuple[str, ...] = ()
 
     def __or__(self, other: _Evidence) -> _Evidence:
         return _Evidence(
-            self.real or other.real, self.status + other.status, self.constant + other.constant
+            self.real or other.real,
+            self.status + other.status,
+            self.constant + other.constant,
+            self.own + other.own,
         )
 
     def restated(self, text: str) -> _Evidence:
@@ -745,7 +762,7 @@ class _Evidence:
         return _Evidence(
             False,
             (text,) if self.status else (),
-            (text,) if self.constant and not self.status else (),
+            (text,) if (self.constant or self.own) and not self.status else (),
         )
 
 
@@ -758,14 +775,17 @@ def _short(node: ast.AST, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _condition_evidence(test: ast.expr, shown: ast.AST) -> _Evidence:
+def _condition_evidence(test: ast.expr, shown: ast.AST, scope: _Scope | None = None) -> _Evidence:
     truth = _static_truth(test)
     if truth is True:
         return _Evidence(constant=(_short(shown),))
     if truth is False:
         return _REAL  # always fails: an explicit failure such as ``assert False``
     if _is_status_check(test):
-        return _Evidence(status=(_short(shown),))
+        # 401, 404, 400... asserted is the behaviour under test; a 2xx only says "no failure"
+        return _REAL if status_class_is_behaviour(test) else _Evidence(status=(_short(shown),))
+    if scope is not None and own_values(test, scope.local, scope.mutated):
+        return _Evidence(own=(_short(shown),))
     return _REAL
 
 
@@ -1055,6 +1075,7 @@ class _Scope:
     cls: _ClassRef | None
     fixtures: dict[str, _FunctionRef] = field(default_factory=dict)
     local: dict[str, list[ast.expr]] = field(default_factory=dict)
+    mutated: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, eq=False)
@@ -1230,7 +1251,12 @@ class _Judge:
         if ("evidence", *key) in self._busy:
             return _NOTHING
         self._busy.add(("evidence", *key))
-        scope = _Scope(ref.module, ref.owner, local=_assignments(ref.node.body, nested=False))
+        scope = _Scope(
+            ref.module,
+            ref.owner,
+            local=_assignments(ref.node.body, nested=False),
+            mutated=mutated_names(ref.node.body),
+        )
         found = self.body_evidence(ref.node.body, scope, nested=False)
         self._busy.discard(("evidence", *key))
         self._evidence[key] = found
@@ -1240,7 +1266,7 @@ class _Judge:
         evidence = _NOTHING
         for node in _walk(stmts, nested):
             if isinstance(node, ast.Assert):
-                evidence |= _condition_evidence(node.test, node.test)
+                evidence |= _condition_evidence(node.test, node.test, scope)
             elif isinstance(node, ast.Raise) and _raises_failure(node):
                 evidence |= _REAL
             elif isinstance(node, ast.Call):
@@ -1278,12 +1304,14 @@ class _Judge:
                 return _REAL
             condition = _unittest_condition(name, call.args)
             if condition is not None:
-                return _condition_evidence(condition, call)
+                return _condition_evidence(condition, call, scope)
         elif isinstance(func, ast.Name):
             name, on_self = func.id, False
         else:
             return _NOTHING
         if _STATUS_HELPER.match(name):
+            if helper_status_is_behaviour(name, call.args):
+                return _REAL
             return _Evidence(status=(_short(call),))
         if name.lower().startswith("assert"):
             return _REAL
@@ -1455,16 +1483,32 @@ class _Judge:
         if any(self._fixture_checks(f, visible, frozenset()) for f in requested.values()):
             return None
         owner = item.classes[-1] if item.classes else None
-        scope = _Scope(ref.module, owner, requested, _assignments(node.body, nested=True))
+        scope = _Scope(
+            ref.module,
+            owner,
+            requested,
+            _assignments(node.body, nested=True),
+            mutated_names(node.body),
+        )
         evidence = self.body_evidence(node.body, scope, nested=True)
-        if evidence.real or any(_returns_value(stmt) for stmt in node.body):
+        if any(_returns_value(stmt) for stmt in node.body):
             return None
-        if evidence.status:
+        dead = self._dead_checks(node.body, scope, evidence)
+        if dead is not None or evidence.real:
+            return dead
+        if evidence.status and not _reads_more(node.body):
             return "status-only", f"only asserts the status: {_listing(evidence.status)}"
+        if evidence.status:
+            return None  # it reads the body or the database too: the status is not all it does
         if evidence.constant:
             return (
                 "constant-assertion",
                 f"only asserts {_listing(evidence.constant)}, which always passes",
+            )
+        if evidence.own:
+            return (
+                OWN_VALUES,
+                f"only asserts on values it built itself: {_listing(evidence.own)}",
             )
         only, printed = self._prints_only(_body(node)[1], scope)
         if only and printed:
@@ -1472,6 +1516,79 @@ class _Judge:
         if printed:
             return "no-assertion", "runs code and prints results but asserts nothing"
         return "no-assertion", "runs code but asserts nothing"
+
+    def _dead_checks(
+        self, body: list[ast.stmt], scope: _Scope, evidence: _Evidence
+    ) -> tuple[str, str] | None:
+        """The smell of a test whose real checks, or all its checks, are dead code (unreachable,
+        in a loop over nothing, swallowed); None when they are live."""
+        empties = empty_names(body)
+        pruned, kinds = prune(body, empties)
+        if not kinds or not self._lost(evidence, self.body_evidence(pruned, scope, nested=True)):
+            return None
+        for smell in DEAD_SMELLS:
+            if smell in kinds:
+                alone, _ = prune(body, empties, (smell,))
+                if self._lost(evidence, self.body_evidence(alone, scope, nested=True)):
+                    return smell, _DEAD_DETAILS[smell]
+        smell = next(k for k in DEAD_SMELLS if k in kinds)
+        return smell, _DEAD_DETAILS[smell]
+
+    @staticmethod
+    def _lost(before: _Evidence, after: _Evidence) -> bool:
+        """Whether pruning dead code lost the real checks, or every check there was."""
+        if before.real:
+            return not after.real
+        return bool(before.status or before.constant or before.own) and not (
+            after.status or after.constant or after.own
+        )
+
+
+_DEAD_DETAILS = {
+    "unreachable-assertion": "its checks are never run: they follow a return, raise, "
+    "continue, break or skip, or sit under `if False`",
+    "empty-loop-assertion": "its checks are in a loop over an empty collection: they never run",
+    "swallowed-assertion": "its checks are inside try/except (or suppress) that swallows "
+    "AssertionError: they can never fail the test",
+}
+
+_BODY_READS = frozenset(
+    {
+        "json",
+        "get_json",
+        "data",
+        "text",
+        "get_data",
+        "headers",
+        "location",
+        "content",
+        "cookies",
+        "mimetype",
+        "content_type",
+        "is_json",
+        "history",
+    }
+)
+
+
+def _reads_more(body: list[ast.stmt]) -> bool:
+    """Whether a test reads a response's body or headers, or the database (outside prints)."""
+    printed: set[int] = set()
+    tree = ast.Module(body=body, type_ignores=[])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and (_dotted(node.func) or "") in _PRINT_CALLS:
+            printed.update(id(n) for arg in node.args for n in ast.walk(arg))
+        elif isinstance(node, ast.Assert) and node.msg is not None:
+            printed.update(id(n) for n in ast.walk(node.msg))  # a message checks nothing
+    for node in ast.walk(tree):
+        if id(node) in printed or not isinstance(node, ast.Attribute):
+            continue
+        if node.attr in _BODY_READS:
+            return True
+        dotted = _dotted(node) or ""
+        if node.attr == "query" or dotted.startswith(("db.session", "session.")):
+            return True
+    return False
 
 
 _TEST_FOLDERS = frozenset({"test", "tests", "testing"})

@@ -29,16 +29,24 @@ def render_audit(console: Console, result: AuditResult) -> None:
     """Print the matrix, the unreached pairs, the hollow tests and the summary lines."""
     plain = is_plain(console)
     table = make_table(console)
-    for column in ("method", "rule", "tests", "statuses", "view lines", "reached by"):
+    proved = result.proof is not None and result.proof.runs > 0
+    columns = ["method", "rule", "tests", "statuses", "view lines"]
+    columns += ["caught by (tests per break)"] if proved else []
+    for column in [*columns, "reached by"]:
         table.add_column(column, overflow="fold", justify="right" if column == "tests" else "left")
     prefix = _common_prefix(result)
     for pair in result.pairs:
-        table.add_row(
+        cells = [
             pair.method,
             escape(pair.rule),
             str(len(pair.tests)),
             _statuses(pair, plain),
             _lines(pair.lines),
+        ]
+        if proved:
+            cells.append(_kills(pair))
+        table.add_row(
+            *cells,
             escape(_tests(pair, prefix)),
             style=None if pair.reached or plain else "dim",
         )
@@ -74,6 +82,11 @@ def render_audit(console: Console, result: AuditResult) -> None:
             "had an empty body: not counted as hollow",
             highlight=False,
         )
+    for test, message in result.proven_real:
+        console.print(
+            f"  note: {escape(test.nodeid)} looks {test.smell} but is real: it {escape(message)}",
+            highlight=False,
+        )
     for unreadable in result.unreadable:
         console.print(
             f"  note: could not scan {escape(unreadable.file)}: {escape(unreadable.reason)}",
@@ -86,6 +99,8 @@ def render_audit(console: Console, result: AuditResult) -> None:
 
     console.print()
     console.print(_pytest_line(result), highlight=False)
+    if result.proof is not None:
+        console.print(_proof_line(result), highlight=False)
     coverage = result.route_coverage
     lines = result.view_lines
     console.print(
@@ -130,6 +145,7 @@ def audit_document(result: AuditResult) -> dict[str, Any]:
             for t in result.hollow
         ],
         "status_only_cleared": [t.nodeid for t in result.status_only_cleared],
+        "proof": _proof_document(result),
         "tests": {
             "passed": result.counts.passed,
             "failed": result.counts.failed,
@@ -142,6 +158,7 @@ def audit_document(result: AuditResult) -> dict[str, Any]:
         "unreadable": [{"file": u.file, "reason": u.reason} for u in result.unreadable],
         "run": {
             "complete": not result.partial,
+            "reason": None,
             "stopped_in": result.stopped_in,
             "tests_run": result.tests_run,
             "seconds": round(result.seconds, 2),
@@ -214,6 +231,9 @@ def _pair_document(pair: PairCoverage) -> dict[str, Any]:
         "view": pair.view,
         "tests": list(pair.tests),
         "statuses": {str(status): count for status, count in pair.statuses},
+        "kill_score": {
+            kind: {"caught": caught, "tried": tried} for kind, caught, tried in pair.kill_score
+        },
         "view_line_coverage": (
             {
                 "lines": len(lines.lines),
@@ -225,6 +245,122 @@ def _pair_document(pair: PairCoverage) -> dict[str, Any]:
             else None
         ),
     }
+
+
+def unusable_document(app: str, tests_dir: str, reason: str) -> dict[str, Any]:
+    """The audit of a run that could not be used: no verdict on tests that did not run.
+
+    Same schema, with ``run.complete`` false and ``run.reason`` saying why; no hollow test, no
+    pytest tally (``tests`` is ``null``), no pairs.
+    """
+    return {
+        "schema": SCHEMA,
+        "app": app,
+        "tests_dir": tests_dir,
+        "route_coverage": None,
+        "view_line_coverage": None,
+        "pairs": [],
+        "unreached": [],
+        "hollow_tests": [],
+        "status_only_cleared": [],
+        "proof": None,
+        "tests": None,
+        "failed_tests": [],
+        "unreadable": [],
+        "run": {
+            "complete": False,
+            "reason": reason,
+            "stopped_in": None,
+            "tests_run": 0,
+            "seconds": None,
+        },
+    }
+
+
+def _proof_document(result: AuditResult) -> dict[str, Any] | None:
+    proof = result.proof
+    if proof is None:
+        return None
+    verdicts = [t.verdict for t in proof.tests]
+    return {
+        "mode": proof.mode,
+        "status": proof.status,
+        "reason": proof.reason,
+        "budget": proof.budget,
+        "seconds": round(proof.seconds, 2),
+        "runs": proof.runs,
+        "tests_proven": len(proof.tests),
+        "real": verdicts.count("real"),
+        "hollow": verdicts.count("hollow"),
+        "unproven": [
+            *(
+                {"nodeid": t.nodeid, "reason": t.message()}
+                for t in proof.tests
+                if t.verdict == "unproven"
+            ),
+            *({"nodeid": nodeid, "reason": reason} for nodeid, reason in proof.unproven),
+        ],
+        "proven_real": [
+            {"nodeid": t.nodeid, "smell": t.smell, "message": message}
+            for t, message in result.proven_real
+        ],
+        "tests": [
+            {
+                "nodeid": t.nodeid,
+                "verdict": t.verdict,
+                "message": t.message(),
+                "control": t.control,
+                "breaks": [
+                    {
+                        "method": b.method,
+                        "rule": b.rule,
+                        "endpoint": b.endpoint,
+                        "kind": b.kind,
+                        "phase": b.phase,
+                        "result": b.result,
+                        "detail": b.detail,
+                    }
+                    for b in t.breaks
+                ],
+            }
+            for t in proof.tests
+        ],
+    }
+
+
+def _proof_line(result: AuditResult) -> str:
+    proof = result.proof
+    assert proof is not None
+    if proof.status == "skipped":
+        return f"Proof skipped: {proof.reason}. Rerun with --prove --budget SECONDS to prove."
+    verdicts = [t.verdict for t in proof.tests]
+    unproven = verdicts.count("unproven") + len(proof.unproven)
+    line = (
+        f"Proof: {len(proof.tests)} tests rerun {proof.runs} times with their routes broken in "
+        f"{proof.seconds:.1f} s: {verdicts.count('real')} catch a broken route, "
+        f"{verdicts.count('hollow')} catch none" + (f", {unproven} unproven" if unproven else "")
+    )
+    if proof.status == "partial":
+        line += f" ({proof.reason}: {len(proof.unproven)} tests left unproven)"
+    return line
+
+
+_KIND_LABELS = {
+    "status": "status",
+    "body-empty": "empty",
+    "body-altered": "altered",
+    "db-rollback": "db",
+    "raise": "raise",
+}
+
+
+def _kills(pair: PairCoverage) -> str:
+    if not pair.kill_score:
+        return "-"
+    return " ".join(
+        f"{_KIND_LABELS.get(kind, kind)}:{caught}/{tried}"
+        for kind, caught, tried in pair.kill_score
+    )
 
 
 def _statuses(pair: PairCoverage, plain: bool) -> str:
