@@ -81,6 +81,35 @@ def test_form_login_sends_the_csrf_token_of_the_page_and_gives_the_admin_its_pag
     assert result.recipe.checks["admin"] == "/admin/users"
 
 
+def test_a_user_keeps_every_way_in_and_a_hook_for_logged_in_users_guards_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result = probe("auth.two_ways:create_app()", monkeypatch)
+    assert [w.kind for w in result.recipe.ways] == ["cookie", "basic"]
+    assert "session cookie + HTTP Basic on every request" in result.recipe.describe()
+    reach = result.reach
+    assert reach is not None
+    assert {("GET", "/"), ("GET", "/api/posts")} <= set(reach.reached["A"])
+    assert {("GET", "/"), ("GET", "/api/posts")} <= set(reach.reached["B"]) | {("GET", "/")}
+    # the before_request hook only redirects unconfirmed logged-in users: /about is open
+    assert ("GET", "/about") not in reach.guarded
+    assert ("GET", "/about") in reach.reached["anonymous"]
+    assert reach.unreached == ()
+
+
+def test_with_one_way_refused_the_pairs_behind_it_are_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # every password is refused: a Flask-Login session written directly still opens the pages,
+    # HTTP Basic does not open the API, and the reach says so
+    result = probe("auth.two_ways:create_app(refuse=True)", monkeypatch)
+    assert [w.kind for w in result.recipe.ways] == ["session-direct"]
+    reach = result.reach
+    assert reach is not None
+    assert set(reach.unreached) == {("GET", "/api/posts"), ("GET", "/api/users/<int:user_id>")}
+    assert any("HTTP Basic on every request" in a and "not logged in" in a for a in reach.attempts)
+
+
 def test_a_login_redirect_is_a_denial() -> None:
     assert is_denied(302, "/login?next=%2Fbooks")
     assert is_denied(302, "http://localhost/auth/signin")
@@ -155,7 +184,7 @@ def run_suite(directory: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("module", ["basic_token", "form_csrf"])
+@pytest.mark.parametrize("module", ["basic_token", "form_csrf", "two_ways"])
 def test_the_generated_suite_logs_in_the_same_way_and_checks_it(
     module: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -147,6 +147,14 @@ class AuthRecipe:
     suggestion: str = ""
     #: every route tried as a login route: their refusals are answers to bad credentials
     login_routes: tuple[str, ...] = ()
+    #: every way that logged users in, ``way`` first (a session form and a token API, say)
+    ways: tuple[LoginWay, ...] = ()
+    #: per user, a guarded path each of its ways was verified on
+    check_paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """The ways users logged in, for people: ``"none"`` when none did."""
+        return " + ".join(w.describe() for w in self.ways) or "none"
 
 
 def find_user_table(database: SandboxDatabase) -> TableInfo | None:
@@ -254,7 +262,8 @@ def make_identities(
     if not _promote(database, user_table, users[ADMIN], roles):
         del users[ADMIN]
     logins = _Logins(app, routes, inputs, database, user_table, configured, login_routes)
-    way = logins.log_in_all(users)
+    ways = logins.log_in_all(users)
+    way = ways[0] if ways else None
     recipe = AuthRecipe(
         register_used,
         way.route if way is not None else None,
@@ -262,8 +271,10 @@ def make_identities(
         way=way,
         attempts=tuple(logins.attempts),
         checks=dict(logins.checks),
+        check_paths={k: tuple(v) for k, v in logins.check_paths.items()},
         suggestion=logins.suggestion() if way is None else "",
         login_routes=tuple(r.rule for r in login_routes),
+        ways=ways,
     )
     return users, recipe, user_table
 
@@ -425,26 +436,79 @@ class _Logins:
         rules = [r.rule for r in login_routes] + ([configured.login] if configured else [])
         self.verifier = Verifier(app, routes, rules)
         self.attempts: list[str] = []
+        #: the probe each user was first seen logged in on, and one per way it logged in
         self.checks: dict[str, str] = {}
+        self.check_paths: dict[str, list[str]] = {}
 
     # -- the whole run --------------------------------------------------------------------------
 
-    def log_in_all(self, users: dict[str, Identity]) -> LoginWay | None:
-        """Log every user in; the way that worked for A (None when none did)."""
-        way: LoginWay | None = None
+    def log_in_all(self, users: dict[str, Identity]) -> tuple[LoginWay, ...]:
+        """Log every user in; the ways that worked for A, the first one first (none: empty).
+
+        An app may have two ways in (a session form for its pages, a token or HTTP Basic for its
+        API): once a way works, the others are still tried on A, and each one that gets A
+        through a probe the ways so far did not is kept too. Every user then holds every way
+        (the session cookie and the header at once), as a browser and an API client would.
+        """
+        ways: list[LoginWay] = []
         for identity in users.values():
-            if way is not None and self._use(way, identity) is not None:
-                identity.remember_cookies()
-                continue
-            for candidate in self._candidates():
-                used = self._use(candidate, identity)
+            held: list[LoginWay] = []
+            for way in ways:
+                used = self._use(way, identity) if not held else self._add(way, identity)
                 if used is not None:
-                    way = way or used
-                    break
+                    held.append(used)
+            if not held:
+                for candidate in self._candidates():
+                    if held and not self._left(identity):
+                        break
+                    if held and _conflicts(candidate, held):
+                        continue
+                    used = (
+                        self._add(candidate, identity) if held else self._use(candidate, identity)
+                    )
+                    if used is not None:
+                        held.append(used)
+                ways = ways or held
             identity.remember_cookies()
-        if way is None and not self.attempts:
+        if not ways and not self.attempts:
             self.attempts.append("no login route, API key or auth library testboost can use")
-        return way
+        return tuple(ways)
+
+    def _left(self, identity: Identity) -> bool:
+        """Whether some probe still turns ``identity`` away with what it holds."""
+        assert identity.client is not None
+        passed = self.verifier.passes(identity.client, identity.headers, identity.query)
+        return len(passed) < len(self.verifier.probes)
+
+    def _add(self, way: LoginWay, identity: Identity) -> LoginWay | None:
+        """Log ``identity`` in ``way`` too, kept only when it gets through a probe it did not.
+
+        The new way is tried alone, then together with what the user held: the header or cookie
+        of the earlier way wins a clash, and together they must pass every probe the earlier
+        ways passed and more.
+        """
+        assert identity.client is not None
+        client = identity.client
+        headers, query = dict(identity.headers), dict(identity.query)
+        cookies, login, basic = client_cookies(client), identity.login, identity.login_headers
+        before = set(self.verifier.passes(client, headers, query))
+        used = self._use(way, identity)
+        if used is not None:
+            set_client_cookies(client, [*client_cookies(client), *cookies])  # the earlier win
+            identity.headers = {**identity.headers, **headers}
+            identity.query = {**identity.query, **query}
+            after = set(self.verifier.passes(client, identity.headers, identity.query))
+            if after > before:
+                self.attempts.append(
+                    f"{identity.name}: kept beside the earlier login: it also gets through "
+                    + ", ".join(f"GET {p}" for p in sorted(after - before))
+                )
+                identity.login, identity.login_headers = login, basic or identity.login_headers
+                return used
+        set_client_cookies(client, cookies)
+        identity.headers, identity.query = headers, query
+        identity.login, identity.login_headers = login, basic
+        return None
 
     def _candidates(self) -> list[LoginWay]:
         ways: list[LoginWay] = []
@@ -564,7 +628,10 @@ class _Logins:
         if works is None:
             return way, f"{what}: taken on trust (no guarded GET route to check it on)"
         if works:
-            self.checks[identity.name] = shown
+            self.checks.setdefault(identity.name, shown)
+            self.check_paths.setdefault(identity.name, [])
+            if shown not in self.check_paths[identity.name]:
+                self.check_paths[identity.name].append(shown)
             return way, f"{what}: logged in (GET {shown} let it through)"
         return None, f"{what}: not logged in ({shown})"
 
@@ -706,6 +773,12 @@ def _source_of(handler: Any) -> str:
         return inspect.getsource(handler.function)
     except (OSError, TypeError):
         return ""
+
+
+def _conflicts(way: LoginWay, held: list[LoginWay]) -> bool:
+    """Whether ``way`` would take the place of a way already held: a second session cookie."""
+    cookies = ("cookie", "session-direct")
+    return way.kind in cookies and any(h.kind in cookies for h in held)
 
 
 def _forget(identity: Identity) -> None:

@@ -222,7 +222,7 @@ def explore(
         identities=tuple(users),
         login_rules=tuple({*recipe.login_routes, *((recipe.login,) if recipe.login else ())}),
         attempts=recipe.attempts,
-        login=recipe.way.describe() if recipe.way is not None else "none",
+        login=recipe.describe(),
         recipe=recipe.suggestion,
         checked=dict(recipe.checks),
     )
