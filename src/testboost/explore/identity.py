@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from testboost.analysis.inputs import InputSpec
 from testboost.compat import client_cookies, set_client_cookies
 from testboost.config import AuthConfig
-from testboost.explore.database import SandboxDatabase, TableInfo
+from testboost.explore.database import SandboxDatabase, TableInfo, close_app_sessions
 from testboost.explore.login import (
     Evidence,
     Placement,
@@ -263,6 +263,7 @@ def make_identities(
         del users[ADMIN]
     logins = _Logins(app, routes, inputs, database, user_table, configured, login_routes)
     ways = logins.log_in_all(users)
+    close_app_sessions()  # nothing the logins left open may hold a lock while routes are driven
     way = ways[0] if ways else None
     recipe = AuthRecipe(
         register_used,
@@ -454,7 +455,7 @@ class _Logins:
         for identity in users.values():
             held: list[LoginWay] = []
             for way in ways:
-                used = self._use(way, identity) if not held else self._add(way, identity)
+                used = self._use(way, identity) if not held else self._add(way, identity, held)
                 if used is not None:
                     held.append(used)
             if not held:
@@ -464,7 +465,9 @@ class _Logins:
                     if held and _conflicts(candidate, held):
                         continue
                     used = (
-                        self._add(candidate, identity) if held else self._use(candidate, identity)
+                        self._add(candidate, identity, held)
+                        if held
+                        else self._use(candidate, identity)
                     )
                     if used is not None:
                         held.append(used)
@@ -480,7 +483,7 @@ class _Logins:
         passed = self.verifier.passes(identity.client, identity.headers, identity.query)
         return len(passed) < len(self.verifier.probes)
 
-    def _add(self, way: LoginWay, identity: Identity) -> LoginWay | None:
+    def _add(self, way: LoginWay, identity: Identity, held: list[LoginWay]) -> LoginWay | None:
         """Log ``identity`` in ``way`` too, kept only when it gets through a probe it did not.
 
         The new way is tried alone, then together with what the user held: the header or cookie
@@ -494,7 +497,11 @@ class _Logins:
         before = set(self.verifier.passes(client, headers, query))
         used = self._use(way, identity)
         if used is not None:
-            set_client_cookies(client, [*client_cookies(client), *cookies])  # the earlier win
+            # the earlier session wins a clash; without one, the old cookies carry no login (a
+            # sign-up's flash message) and must not replace the new session
+            new = client_cookies(client)
+            earlier_session = any(h.kind in _COOKIE_KINDS for h in held)
+            set_client_cookies(client, [*new, *cookies] if earlier_session else [*cookies, *new])
             identity.headers = {**identity.headers, **headers}
             identity.query = {**identity.query, **query}
             after = set(self.verifier.passes(client, identity.headers, identity.query))
@@ -777,8 +784,10 @@ def _source_of(handler: Any) -> str:
 
 def _conflicts(way: LoginWay, held: list[LoginWay]) -> bool:
     """Whether ``way`` would take the place of a way already held: a second session cookie."""
-    cookies = ("cookie", "session-direct")
-    return way.kind in cookies and any(h.kind in cookies for h in held)
+    return way.kind in _COOKIE_KINDS and any(h.kind in _COOKIE_KINDS for h in held)
+
+
+_COOKIE_KINDS = ("cookie", "session-direct")
 
 
 def _forget(identity: Identity) -> None:

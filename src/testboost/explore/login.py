@@ -31,6 +31,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from testboost.explore.database import close_app_sessions
 from testboost.explore.reach import is_denied
 from testboost.guards import unwrap_chain
 from testboost.inventory import Route
@@ -298,6 +299,9 @@ def _get(
     try:
         return client.get(path, headers=dict(headers), query_string=dict(query))
     except (Exception, SystemExit):
+        # the app's session stays open after a raise, holding its write lock on SQLite: every
+        # later request (in a forked child too) would wait on it
+        close_app_sessions()
         return None
 
 
