@@ -30,6 +30,7 @@ WAYS = {
     "form_csrf": ("cookie", "(csrf_token from the page), session cookie"),
     "api_key": ("api-key", "API key in api_key, sent as X-API-Key"),
     "basic": ("basic", "HTTP Basic on every request (email)"),
+    "nested_body": ("bearer", 'nested under "user", token user.token as Authorization: Token'),
 }
 
 
@@ -200,11 +201,29 @@ def test_the_generated_suite_logs_in_the_same_way_and_checks_it(
     passed = run_suite(out)
     assert passed.returncode == 0, passed.stdout[-3000:]
     # a login that no longer logs in fails every logged-in test with a message saying so
-    broken = conftest.replace('f"Bearer {token}"', '"Bearer not-a-token"').replace(
-        "session.cookies[user] = cookies", "session.cookies[user] = {}"
+    broken = (
+        conftest.replace('f"Bearer {token}"', '"Bearer not-a-token"')
+        .replace('f"Token {token}"', '"Token not-a-token"')
+        .replace("session.cookies[user] = cookies", "session.cookies[user] = {}")
     )
     assert broken != conftest
     (out / "conftest.py").write_text(broken)
     failed = run_suite(out)
     assert failed.returncode == 1
     assert "is not logged in: GET /" in failed.stdout
+
+
+def test_the_generated_suite_signs_up_and_logs_in_with_nested_bodies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(APPS)
+    out = tmp_path / "suite"
+    run = CliRunner().invoke(
+        main, ["generate", "--app", "auth.nested_body:create_app()", "--out", str(out)]
+    )
+    assert run.exit_code == 0, run.output
+    conftest = (out / "conftest.py").read_text()
+    # user A signs up and logs in with its credentials nested under "user"
+    assert conftest.count('"user": {"email": "tb-user-a@example.com"') == 2
+    passed = run_suite(out)
+    assert passed.returncode == 0, passed.stdout[-3000:]

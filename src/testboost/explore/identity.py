@@ -47,6 +47,16 @@ ADMIN = "admin"
 _ADMIN_FLAGS = ("is_admin", "admin", "is_staff", "staff", "is_superuser", "superuser")
 _ROLE_COLUMNS = ("role", "roles", "user_role", "user_type", "type", "kind", "level")
 
+#: Keys a JSON API nests credentials under (``{"user": {"email": ..., "password": ...}}``,
+#: the RealWorld API's shape), tried when the flat body is refused.
+WRAPPERS = ("user", "data")
+
+
+def wrapped(body: dict[str, Any], wrap: str) -> dict[str, Any]:
+    """``body`` nested under ``wrap`` (unchanged when ``wrap`` is empty)."""
+    return {wrap: body} if wrap else body
+
+
 _REGISTER = re.compile(r"(register|signup|sign-up|sign_up|join)", re.IGNORECASE)
 _LOGIN = re.compile(r"(login|log-in|signin|sign-in|sign_in|token|session)s?/?$", re.IGNORECASE)
 _USER_TABLES = ("user", "users", "account", "accounts", "member", "members", "customer")
@@ -102,6 +112,8 @@ class LoginWay:
     key_column: str | None = None
     user_field: str = "username"
     configured: bool = False
+    #: the key the JSON body is nested under (``{"user": {...}}``), empty when flat
+    wrap: str = ""
 
     @property
     def credential(self) -> str:
@@ -113,6 +125,8 @@ class LoginWay:
     def describe(self) -> str:
         """One line for people: ``POST /api/tokens with HTTP Basic, token as Authorization: Bearer``."""
         sent = "HTTP Basic" if self.basic else "a form" if self.form else "JSON"
+        if self.wrap:
+            sent += f' nested under "{self.wrap}"'
         how = f"POST {self.route} with {sent}" if self.route else ""
         if self.page:
             how += f" (hidden fields of {self.page})"
@@ -151,6 +165,8 @@ class AuthRecipe:
     ways: tuple[LoginWay, ...] = ()
     #: per user, a guarded path each of its ways was verified on
     check_paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the key the sign-up body is nested under (``{"user": {...}}``), empty when flat
+    register_wrap: str = ""
 
     def describe(self) -> str:
         """The ways users logged in, for people: ``"none"`` when none did."""
@@ -187,9 +203,11 @@ def credential_body(spec: InputSpec, values: Mapping[str, str]) -> dict[str, Any
     logs in exactly as the probe did.
     """
     body: dict[str, Any] = {}
-    for f in spec.fields:
-        if f.location not in ("json", "form"):
-            continue
+    fields = [f for f in spec.fields if f.location in ("json", "form")]
+    nest = [f for f in fields if f.type in ("dict", "object")]
+    if len(fields) == 1 and nest:  # ``{"user": {...}}``: the credentials go inside
+        return {nest[0].name: plain_credentials(values)}
+    for f in fields:
         lowered = f.name.lower()
         if "password" in lowered or lowered in ("pw", "pass"):
             body[f.name] = PASSWORD
@@ -201,9 +219,17 @@ def credential_body(spec: InputSpec, values: Mapping[str, str]) -> dict[str, Any
             body[f.name] = values["name"]
         elif f.required:
             body[f.name] = valid_value(f.name, f.type, 7)
-    if not body:
-        body = {"email": values["email"], "username": values["username"], "password": PASSWORD}
-    return body
+    return body or plain_credentials(values)
+
+
+def plain_credentials(values: Mapping[str, str]) -> dict[str, Any]:
+    """``email``, ``username`` and ``password``: the body when nothing better is known."""
+    return {"email": values["email"], "username": values["username"], "password": PASSWORD}
+
+
+def nestable(body: dict[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+    """What goes inside a nested body: ``body`` if it holds a password, else the plain one."""
+    return body if PASSWORD in body.values() else plain_credentials(values)
 
 
 def _body(spec: InputSpec, values: Mapping[str, str]) -> tuple[dict[str, Any], bool]:
@@ -236,6 +262,7 @@ def make_identities(
     register_routes = _json_post_routes(routes, inputs, _REGISTER)
     login_routes = _json_post_routes(routes, inputs, _LOGIN)
     register_used: str | None = None
+    register_wrap = ""
     for name in ("A", "B", ADMIN):
         values = {
             "email": f"tb-user-{name.lower()}@example.com",
@@ -246,9 +273,13 @@ def make_identities(
         identity.client = app.test_client()
         for route in register_routes:
             body, form = _body(inputs.get((route.endpoint, "POST"), InputSpec()), values)
-            response = _post(identity.client, route.rule, body, form)
-            if response.status_code < 400:
-                register_used = route.rule
+            for wrap in ("", *(() if form else WRAPPERS)):
+                sent = wrapped(nestable(body, values), wrap) if wrap else body
+                response = _post(identity.client, route.rule, sent, form)
+                if response.status_code < 400:
+                    register_used, register_wrap = route.rule, wrap
+                    break
+            if register_used == route.rule:
                 break
         users[name] = identity
     user_table = find_user_table(database)
@@ -276,6 +307,7 @@ def make_identities(
         suggestion=logins.suggestion() if way is None else "",
         login_routes=tuple(r.rule for r in login_routes),
         ways=ways,
+        register_wrap=register_wrap if register_used else "",
     )
     return users, recipe, user_table
 
@@ -381,12 +413,16 @@ def _first_or_new(database: SandboxDatabase, name: str, column: str) -> Any:
     rows = database.read()[parent.name]
     if rows:
         return next(iter(rows.values())).get(column)
+    # every column the way seeding fills one: a NULL the app never writes (flasky's
+    # ``roles.permissions``, set by ``Role.__init__``) makes users the app could not have made
     new: dict[str, Any] = {}
+    foreign = {fk.column for fk in parent.foreign_keys}
     for c in parent.columns:
         if c.primary_key and c.affinity == "int" and len(parent.primary_key) == 1:
             continue
-        if (c.not_null and not c.has_default) or c.name.lower() in ("name", "title"):
-            new[c.name] = column_value(c, 800, {}, parent.name)
+        if c.name in foreign and not c.not_null:
+            continue
+        new[c.name] = column_value(c, 800, {}, parent.name)
     try:
         database.insert(parent, new)
     except Exception:  # a parent it cannot make: the user row goes without
@@ -684,7 +720,15 @@ class _Logins:
         elif way.form or way.page:
             response = client.post(target, data=body, headers=headers)
         else:
-            response = client.post(target, json=body, headers=headers)
+            plain = not (way.configured or way.basic or way.wrap)
+            for wrap in ("", *(WRAPPERS if plain else ())):
+                sent = wrapped(nestable(body, values), wrap) if wrap else body
+                response = client.post(target, json=sent, headers=headers)
+                if response.status_code < 400 and not self.verifier.denied(response):
+                    break
+            if plain and wrap and response.status_code < 400:
+                way = replace(way, wrap=wrap)
+                label += f' nested under "{wrap}"'
         status = response.status_code
         if status >= 400 or self.verifier.denied(response):
             return None, f"{label}: answered {status}"

@@ -159,6 +159,7 @@ def reach_document(reach: Reach) -> dict[str, object]:
         },
         "pairs": reach.total,
         "guarded": len(reach.guarded),
+        "guarded_pairs": [{"method": m, "rule": r} for m, r in reach.guarded],
         "guarded_reached": reach.guarded_reached,
         "guarded_by_behaviour": [{"method": m, "rule": r} for m, r in reach.by_behaviour],
         "open_by_behaviour": [{"method": m, "rule": r} for m, r in reach.open_by_behaviour],

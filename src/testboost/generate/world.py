@@ -23,7 +23,7 @@ from flask import Flask
 
 from testboost.analysis.inputs import InputSpec
 from testboost.config import AuthConfig, load_auth_config
-from testboost.explore.identity import ADMIN, LoginWay, credential_body
+from testboost.explore.identity import ADMIN, LoginWay, credential_body, nestable, wrapped
 from testboost.explore.runner import ProbeResult
 from testboost.explore.values import PASSWORD, is_email
 from testboost.inventory import Route
@@ -246,8 +246,8 @@ def build_world(
             SuiteUser(
                 name=name,
                 key=key,
-                register_body=_credential_body(
-                    result.inputs, routes, register, {**values, "name": f"Testboost User {name}"}
+                register_body=_register_body(
+                    result.inputs, routes, register, recipe.register_wrap, values, name
                 )
                 if register
                 else None,
@@ -427,6 +427,20 @@ def _credential_body(
     return credential_body(_input_spec(inputs, routes, rule), values)
 
 
+def _register_body(
+    inputs: Mapping[tuple[str, str], InputSpec],
+    routes: tuple[Route, ...],
+    rule: str,
+    wrap: str,
+    values: Mapping[str, str],
+    name: str,
+) -> dict[str, Any]:
+    """The body user ``name`` signs up with, nested under ``wrap`` as the probe sent it."""
+    values = {**values, "name": f"Testboost User {name}"}
+    body = _credential_body(inputs, routes, rule, values)
+    return wrapped(nestable(body, values), wrap) if wrap else body
+
+
 def _login_body(
     inputs: Mapping[tuple[str, str], InputSpec],
     routes: tuple[Route, ...],
@@ -445,7 +459,8 @@ def _login_body(
     if login.credential == "bearer" and user_field != "username":
         return {"username": values[user_field], "password": PASSWORD}
     if login.rule and login.credential in ("bearer", "cookie"):
-        return _credential_body(inputs, routes, login.rule, values)
+        body = _credential_body(inputs, routes, login.rule, values)
+        return wrapped(nestable(body, values), way.wrap) if way and way.wrap else body
     return None
 
 
