@@ -30,6 +30,7 @@ WAYS = {
     "form_csrf": ("cookie", "(csrf_token from the page), session cookie"),
     "api_key": ("api-key", "API key in api_key, sent as X-API-Key"),
     "basic": ("basic", "HTTP Basic on every request (email)"),
+    "passlib_login": ("bearer", "POST /login with JSON (email, password), token access_token"),
     "nested_body": ("bearer", 'nested under "user", token user.token as Authorization: Token'),
 }
 
@@ -185,7 +186,7 @@ def run_suite(directory: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("module", ["basic_token", "form_csrf", "two_ways"])
+@pytest.mark.parametrize("module", ["basic_token", "form_csrf", "two_ways", "passlib_login"])
 def test_the_generated_suite_logs_in_the_same_way_and_checks_it(
     module: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -227,3 +228,13 @@ def test_the_generated_suite_signs_up_and_logs_in_with_nested_bodies(
     assert conftest.count('"user": {"email": "tb-user-a@example.com"') == 2
     passed = run_suite(out)
     assert passed.returncode == 0, passed.stdout[-3000:]
+
+
+def test_users_written_directly_get_the_apps_own_password_hash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result = probe("auth.passlib_login:create_app()", monkeypatch)
+    assert result.recipe.hasher.startswith("passlib CryptContext")
+    rows = result.facts.seed_rows["member"].values()
+    assert all(row["hashed_password"].startswith("$pbkdf2-sha256$") for row in rows)
+    assert any("with a passlib CryptContext (" in a for a in result.recipe.attempts)

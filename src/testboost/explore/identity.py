@@ -1,8 +1,8 @@
 """Two users, A and B, and how each one presents credentials to the app.
 
 The app's own register and login routes are preferred (that is also how a generated suite's
-fixtures log in); failing those, users are written into the user table directly with a Werkzeug
-password hash, and the credential is built the way the app's auth library accepts it (a JWT made
+fixtures log in); failing those, users are written into the user table directly with the app's
+own password hasher (see :mod:`testboost.explore.hashers`), and the credential is built the way the app's auth library accepts it (a JWT made
 with the app's key, a Flask-Login session).
 """
 
@@ -22,6 +22,7 @@ from testboost.analysis.inputs import InputSpec
 from testboost.compat import client_cookies, set_client_cookies
 from testboost.config import AuthConfig
 from testboost.explore.database import SandboxDatabase, TableInfo, close_app_sessions
+from testboost.explore.hashers import WERKZEUG, Hasher, hasher_of
 from testboost.explore.login import (
     Evidence,
     Placement,
@@ -167,6 +168,8 @@ class AuthRecipe:
     check_paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: the key the sign-up body is nested under (``{"user": {...}}``), empty when flat
     register_wrap: str = ""
+    #: the app's own password hasher users were written with; empty for Werkzeug's
+    hasher: str = ""
 
     def describe(self) -> str:
         """The ways users logged in, for people: ``"none"`` when none did."""
@@ -285,7 +288,8 @@ def make_identities(
     user_table = find_user_table(database)
     if user_table is None:
         return {}, AuthRecipe(None, None, "none"), None
-    if not _ensure_rows(database, user_table, users):
+    hasher = hasher_of(app)
+    if not _ensure_rows(database, user_table, users, hasher):
         # a sign-up route that answered < 400 without making the user (a form re-rendered
         # with its errors) did not sign anyone up: the suite must write the rows too
         register_used = None
@@ -293,6 +297,11 @@ def make_identities(
     if not _promote(database, user_table, users[ADMIN], roles):
         del users[ADMIN]
     logins = _Logins(app, routes, inputs, database, user_table, configured, login_routes)
+    logins.hasher = hasher.name
+    if register_used is None:
+        logins.attempts.append(
+            f"users written into {user_table.name} directly, with a {hasher.name} password hash"
+        )
     ways = logins.log_in_all(users)
     close_app_sessions()  # nothing the logins left open may hold a lock while routes are driven
     way = ways[0] if ways else None
@@ -308,6 +317,7 @@ def make_identities(
         login_routes=tuple(r.rule for r in login_routes),
         ways=ways,
         register_wrap=register_wrap if register_used else "",
+        hasher="" if hasher is WERKZEUG else hasher.name,
     )
     return users, recipe, user_table
 
@@ -335,7 +345,9 @@ def _promote(
     return True
 
 
-def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, Identity]) -> bool:
+def _ensure_rows(
+    database: SandboxDatabase, table: TableInfo, users: dict[str, Identity], hasher: Hasher
+) -> bool:
     """Find each user's row (registered through the app) or insert it directly.
 
     True when the app made every row itself. Rows written directly get a value in every
@@ -343,8 +355,6 @@ def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, I
     (a ``last_seen`` the app reads back is not NULL).
     """
     made_by_app = True
-    from werkzeug.security import generate_password_hash
-
     rows = database.read()[table.name]
     foreign = {fk.column for fk in table.foreign_keys}
     parents = _parent_rows(database, table) if any(i.key is None for i in users.values()) else {}
@@ -362,7 +372,8 @@ def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, I
             if column.primary_key and column.affinity == "int":
                 continue
             if "password" in lowered or lowered in ("pw_hash", "hash"):
-                values[column.name] = generate_password_hash(PASSWORD)
+                binary = any(w in column.declared.upper() for w in ("BLOB", "BINARY"))
+                values[column.name] = hasher.hash(PASSWORD, binary=binary)
             elif is_email(lowered):
                 values[column.name] = identity.email
             elif lowered in ("username", "login", "user_name"):
@@ -473,6 +484,7 @@ class _Logins:
         rules = [r.rule for r in login_routes] + ([configured.login] if configured else [])
         self.verifier = Verifier(app, routes, rules)
         self.attempts: list[str] = []
+        self.hasher = WERKZEUG.name
         #: the probe each user was first seen logged in on, and one per way it logged in
         self.checks: dict[str, str] = {}
         self.check_paths: dict[str, list[str]] = {}
@@ -800,8 +812,8 @@ class _Logins:
                 lines.append(f"scheme = {_toml(placement.scheme)}")
         if any(": answered 4" in a for a in self.attempts):
             lines.append(
-                "# it refused testboost's users (rows with a Werkzeug password hash): if yours"
-                " need another hasher, a confirmed flag or a role, a recipe alone will not do"
+                f"# it refused testboost's users (rows with a {self.hasher} password hash): if"
+                " yours need another hasher, a confirmed flag or a role, a recipe alone will not do"
             )
         return "\n".join(lines)
 

@@ -135,6 +135,8 @@ class World:
     #: every way users log in, the first first; none when they do not
     logins: tuple[SuiteLogin, ...] = ()
     password: str = PASSWORD
+    #: the users' password hash as the app's own hasher made it (None: Werkzeug's, made at run time)
+    password_hash: Any = None
     #: (user, paths): guarded GET routes each user was seen logged in on, one per way
     checks: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
@@ -279,6 +281,7 @@ def build_world(
         json_api=_json_api(result),
         logins=logins,
         checks=tuple(sorted(recipe.check_paths.items())),
+        password_hash=_stored_hash(first_row) if recipe.hasher and user_rows else None,
     )
 
 
@@ -464,12 +467,21 @@ def _login_body(
     return None
 
 
+def _stored_hash(row: Mapping[str, Any] | None) -> Any:
+    """The password hash in a user's row (made by the app's own hasher in the probe)."""
+    return next((v for c, v in (row or {}).items() if _is_password_column(c)), None)
+
+
+def _is_password_column(column: str) -> bool:
+    lowered = column.lower()
+    return "password" in lowered or lowered in ("pw_hash", "hash", "passwd")
+
+
 def _literal_row(row: Mapping[str, Any], *, password_hash: bool) -> dict[str, Any]:
     """A seeded row as written by the conftest: a user's password hash is made at run time."""
     written: dict[str, Any] = {}
     for column, value in row.items():
-        lowered = column.lower()
-        if password_hash and ("password" in lowered or lowered in ("pw_hash", "hash", "passwd")):
+        if password_hash and _is_password_column(column):
             written[column] = Password()
         else:
             written[column] = value
