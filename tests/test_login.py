@@ -238,3 +238,24 @@ def test_users_written_directly_get_the_apps_own_password_hash(
     rows = result.facts.seed_rows["member"].values()
     assert all(row["hashed_password"].startswith("$pbkdf2-sha256$") for row in rows)
     assert any("with a passlib CryptContext (" in a for a in result.recipe.attempts)
+
+
+def test_users_turned_away_for_want_of_roles_are_told_the_apps_own_setup_command() -> None:
+    from flask import Flask
+
+    from testboost.explore.database import TableInfo
+    from testboost.explore.exchange import ForeignKey
+    from testboost.explore.identity import setup_hint
+
+    app = Flask(__name__)
+
+    @app.cli.command("deploy")
+    def deploy() -> None:
+        """Make the roles."""
+
+    users = TableInfo(Path("db"), "users", (), (ForeignKey("users", "role_id", "roles", "id"),))
+    hint = setup_hint(app, users)
+    assert hint.startswith("[tool.testboost]") and 'setup = ["flask deploy"]' in hint
+    # both ways: no role table, or no command of the app's that sets up, gives no hint
+    assert setup_hint(app, TableInfo(Path("db"), "users", (), ())) == ""
+    assert setup_hint(Flask(__name__), users) == ""

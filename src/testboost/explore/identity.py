@@ -170,6 +170,8 @@ class AuthRecipe:
     register_wrap: str = ""
     #: the app's own password hasher users were written with; empty for Werkzeug's
     hasher: str = ""
+    #: a ``[tool.testboost] setup`` text for pairs users were turned away from (their roles)
+    setup_hint: str = ""
 
     def describe(self) -> str:
         """The ways users logged in, for people: ``"none"`` when none did."""
@@ -318,6 +320,7 @@ def make_identities(
         ways=ways,
         register_wrap=register_wrap if register_used else "",
         hasher="" if hasher is WERKZEUG else hasher.name,
+        setup_hint=setup_hint(app, user_table),
     )
     return users, recipe, user_table
 
@@ -339,10 +342,49 @@ def _promote(
             chosen = next((v for v in allowed if "admin" in v.lower()), None)
             if chosen is not None:
                 values[column.name] = chosen
+    values.update(_admin_role(database, table))
     if not values or identity.key is None:
         return False
     database.update(table, (identity.key,), values)
     return True
+
+
+_SETUP_COMMAND = re.compile(r"deploy|init|seed|setup|bootstrap|insert|roles?", re.IGNORECASE)
+
+
+def setup_hint(app: Flask, table: TableInfo) -> str:
+    """A ``[tool.testboost] setup`` text naming the app's own command that makes its roles.
+
+    Only for a user table that points at a role or group table (the rows the app's own setup
+    makes, with the permissions users need), and an app command whose name says it sets up.
+    """
+    if not any(_ROLE_TABLES.search(fk.parent_table) for fk in table.foreign_keys):
+        return ""
+    commands = [name for name in getattr(app.cli, "commands", {}) if _SETUP_COMMAND.search(name)]
+    if not commands:
+        return ""
+    return (
+        "[tool.testboost]\n"
+        f'setup = ["flask {commands[0]}"]  # your command that makes the roles users need'
+    )
+
+
+def _admin_role(database: SandboxDatabase, table: TableInfo) -> dict[str, Any]:
+    """``{role_id: key}`` of a role or group row the app named for administrators, if any.
+
+    flasky's users point at ``roles``; the row its ``flask deploy`` makes as "Administrator" is
+    what makes one. Only rows the app made count: testboost never invents an administrator role.
+    """
+    values: dict[str, Any] = {}
+    for fk in table.foreign_keys:
+        if fk.parent_table == table.name or not _ROLE_TABLES.search(fk.parent_table):
+            continue
+        for row in database.read().get(fk.parent_table, {}).values():
+            texts = [v for v in row.values() if isinstance(v, str)]
+            if any("admin" in t.lower() for t in texts):
+                values[fk.column] = row.get(fk.parent_column)
+                break
+    return values
 
 
 def _ensure_rows(
@@ -733,7 +775,8 @@ class _Logins:
             response = client.post(target, data=body, headers=headers)
         else:
             plain = not (way.configured or way.basic or way.wrap)
-            for wrap in ("", *(WRAPPERS if plain else ())):
+            shapes = (way.wrap,) if way.wrap else ("", *(WRAPPERS if plain else ()))
+            for wrap in shapes:
                 sent = wrapped(nestable(body, values), wrap) if wrap else body
                 response = client.post(target, json=sent, headers=headers)
                 if response.status_code < 400 and not self.verifier.denied(response):

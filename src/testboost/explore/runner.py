@@ -223,7 +223,7 @@ def explore(
         login_rules=tuple({*recipe.login_routes, *((recipe.login,) if recipe.login else ())}),
         attempts=recipe.attempts,
         login=recipe.describe(),
-        recipe=recipe.suggestion,
+        recipe=recipe.suggestion or ("" if setup else recipe.setup_hint),
         checked=dict(recipe.checks),
     )
     return ProbeResult(
