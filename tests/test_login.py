@@ -30,6 +30,8 @@ WAYS = {
     "form_csrf": ("cookie", "(csrf_token from the page), session cookie"),
     "api_key": ("api-key", "API key in api_key, sent as X-API-Key"),
     "basic": ("basic", "HTTP Basic on every request (email)"),
+    "passlib_login": ("bearer", "POST /login with JSON (email, password), token access_token"),
+    "nested_body": ("bearer", 'nested under "user", token user.token as Authorization: Token'),
 }
 
 
@@ -79,6 +81,36 @@ def test_form_login_sends_the_csrf_token_of_the_page_and_gives_the_admin_its_pag
     assert ("GET", "/admin/users") in reach.reached["admin"]
     assert ("GET", "/admin/users") not in reach.reached["A"]
     assert result.recipe.checks["admin"] == "/admin/users"
+
+
+def test_a_user_keeps_every_way_in_and_a_hook_for_logged_in_users_guards_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result = probe("auth.two_ways:create_app()", monkeypatch)
+    assert [w.kind for w in result.recipe.ways] == ["cookie", "basic"]
+    assert "session cookie + HTTP Basic on every request" in result.recipe.describe()
+    reach = result.reach
+    assert reach is not None
+    assert {("GET", "/"), ("GET", "/api/posts")} <= set(reach.reached["A"])
+    # B follows A's ways and keeps both
+    assert any(a.startswith("B: kept beside the earlier login") for a in result.recipe.attempts)
+    # the before_request hook only redirects unconfirmed logged-in users: /about is open
+    assert ("GET", "/about") not in reach.guarded
+    assert ("GET", "/about") in reach.reached["anonymous"]
+    assert reach.unreached == ()
+
+
+def test_with_one_way_refused_the_pairs_behind_it_are_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # every password is refused: a Flask-Login session written directly still opens the pages,
+    # HTTP Basic does not open the API, and the reach says so
+    result = probe("auth.two_ways:create_app(refuse=True)", monkeypatch)
+    assert [w.kind for w in result.recipe.ways] == ["session-direct"]
+    reach = result.reach
+    assert reach is not None
+    assert set(reach.unreached) == {("GET", "/api/posts"), ("GET", "/api/users/<int:user_id>")}
+    assert any("HTTP Basic on every request" in a and "not logged in" in a for a in reach.attempts)
 
 
 def test_a_login_redirect_is_a_denial() -> None:
@@ -155,7 +187,7 @@ def run_suite(directory: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("module", ["basic_token", "form_csrf"])
+@pytest.mark.parametrize("module", ["basic_token", "form_csrf", "two_ways", "passlib_login"])
 def test_the_generated_suite_logs_in_the_same_way_and_checks_it(
     module: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -171,11 +203,60 @@ def test_the_generated_suite_logs_in_the_same_way_and_checks_it(
     passed = run_suite(out)
     assert passed.returncode == 0, passed.stdout[-3000:]
     # a login that no longer logs in fails every logged-in test with a message saying so
-    broken = conftest.replace('f"Bearer {token}"', '"Bearer not-a-token"').replace(
-        "session.cookies[user] = cookies", "session.cookies[user] = {}"
+    broken = (
+        conftest.replace('f"Bearer {token}"', '"Bearer not-a-token"')
+        .replace('f"Token {token}"', '"Token not-a-token"')
+        .replace("session.cookies[user] = cookies", "session.cookies[user] = {}")
     )
     assert broken != conftest
     (out / "conftest.py").write_text(broken)
     failed = run_suite(out)
     assert failed.returncode == 1
     assert "is not logged in: GET /" in failed.stdout
+
+
+def test_the_generated_suite_signs_up_and_logs_in_with_nested_bodies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(APPS)
+    out = tmp_path / "suite"
+    run = CliRunner().invoke(
+        main, ["generate", "--app", "auth.nested_body:create_app()", "--out", str(out)]
+    )
+    assert run.exit_code == 0, run.output
+    conftest = (out / "conftest.py").read_text()
+    # user A signs up and logs in with its credentials nested under "user"
+    assert conftest.count('"user": {"email": "tb-user-a@example.com"') == 2
+    passed = run_suite(out)
+    assert passed.returncode == 0, passed.stdout[-3000:]
+
+
+def test_users_written_directly_get_the_apps_own_password_hash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result = probe("auth.passlib_login:create_app()", monkeypatch)
+    assert result.recipe.hasher.startswith("passlib CryptContext")
+    rows = result.facts.seed_rows["member"].values()
+    assert all(row["hashed_password"].startswith("$pbkdf2-sha256$") for row in rows)
+    assert any("with a passlib CryptContext (" in a for a in result.recipe.attempts)
+
+
+def test_users_turned_away_for_want_of_roles_are_told_the_apps_own_setup_command() -> None:
+    from flask import Flask
+
+    from testboost.explore.database import TableInfo
+    from testboost.explore.exchange import ForeignKey
+    from testboost.explore.identity import setup_hint
+
+    app = Flask(__name__)
+
+    @app.cli.command("deploy")
+    def deploy() -> None:
+        """Make the roles."""
+
+    users = TableInfo(Path("db"), "users", (), (ForeignKey("users", "role_id", "roles", "id"),))
+    hint = setup_hint(app, users)
+    assert hint.startswith("[tool.testboost]") and 'setup = ["flask deploy"]' in hint
+    # both ways: no role table, or no command of the app's that sets up, gives no hint
+    assert setup_hint(app, TableInfo(Path("db"), "users", (), ())) == ""
+    assert setup_hint(Flask(__name__), users) == ""

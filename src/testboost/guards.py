@@ -11,6 +11,7 @@ Auth(kind='jwt', source='@jwt_required', optional=False)
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 import textwrap
@@ -269,7 +270,7 @@ class GuardFinder:
                     auth = self._wrapper_auth(wrapper)
                     if auth is not None:
                         return Auth(auth.kind, f"before_request {chain[-1].__name__}")
-                source = _source(chain[-1])
+                source = _for_anonymous(_source(chain[-1]))
                 if self._is_library(chain[-1]) or not _DENIES.search(source):
                     continue
                 if _exempts(source, endpoint, target):
@@ -290,6 +291,46 @@ class GuardFinder:
         if "request.authorization" in source and _DENIES.search(source):
             return Auth("basic", "request.authorization check in body")
         return NO_AUTH
+
+
+#: Conditions true only for a logged-in user.
+_LOGGED_IN = {
+    "current_user.is_authenticated",
+    "current_user.is_authenticated()",
+    "not current_user.is_anonymous",
+    "g.user",
+    "g.user is not None",
+}
+
+
+class _DropLoggedInBranches(ast.NodeTransformer):
+    """Empties the branches that only run for a logged-in user (``if current_user.is_authenticated``)."""
+
+    def visit_If(self, node: ast.If) -> ast.AST:
+        self.generic_visit(node)
+        test = node.test
+        first = (
+            test.values[0]
+            if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And)
+            else test
+        )
+        if ast.unparse(first) in _LOGGED_IN:
+            node.body = [ast.Pass()]
+        return node
+
+
+def _for_anonymous(source: str) -> str:
+    """A hook's source without what it does to logged-in users only.
+
+    flasky's ``before_app_request`` sends an unconfirmed *logged-in* user elsewhere: it reads
+    ``current_user`` and redirects, but an anonymous caller passes it untouched, so it guards
+    nothing. What is left is what the hook can do to a caller without credentials.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    return ast.unparse(_DropLoggedInBranches().visit(tree))
 
 
 def _exempts(source: str, endpoint: str, target: Callable[..., Any]) -> bool:

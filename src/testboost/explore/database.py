@@ -195,15 +195,20 @@ class SandboxDatabase:
 
     def restore(self, snapshot: Mapping[Path, sqlite3.Connection]) -> None:
         """Put every database file back to the state of ``snapshot``."""
-        if "sqlalchemy" in sys.modules:  # a session the app left open holds a lock
-            from sqlalchemy.orm import close_all_sessions
-
-            close_all_sessions()
+        close_app_sessions()
         for file, copy in snapshot.items():
             target = self._connection(file)
             if target.in_transaction:  # SQLite refuses a backup into a file being read or written
                 target.rollback()
             copy.backup(target)
+
+
+def close_app_sessions() -> None:
+    """Close every SQLAlchemy session: one the app left open (a view that raised) holds a lock."""
+    if "sqlalchemy" in sys.modules:
+        from sqlalchemy.orm import close_all_sessions
+
+        close_all_sessions()
 
 
 def diff(before: Rows, after: Rows) -> tuple[RowChange, ...]:

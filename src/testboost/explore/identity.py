@@ -1,8 +1,8 @@
 """Two users, A and B, and how each one presents credentials to the app.
 
 The app's own register and login routes are preferred (that is also how a generated suite's
-fixtures log in); failing those, users are written into the user table directly with a Werkzeug
-password hash, and the credential is built the way the app's auth library accepts it (a JWT made
+fixtures log in); failing those, users are written into the user table directly with the app's
+own password hasher (see :mod:`testboost.explore.hashers`), and the credential is built the way the app's auth library accepts it (a JWT made
 with the app's key, a Flask-Login session).
 """
 
@@ -21,7 +21,8 @@ from flask.testing import FlaskClient
 from testboost.analysis.inputs import InputSpec
 from testboost.compat import client_cookies, set_client_cookies
 from testboost.config import AuthConfig
-from testboost.explore.database import SandboxDatabase, TableInfo
+from testboost.explore.database import SandboxDatabase, TableInfo, close_app_sessions
+from testboost.explore.hashers import WERKZEUG, Hasher, hasher_of
 from testboost.explore.login import (
     Evidence,
     Placement,
@@ -46,6 +47,16 @@ NAME_FIELDS = ("name", "full_name", "display_name")
 ADMIN = "admin"
 _ADMIN_FLAGS = ("is_admin", "admin", "is_staff", "staff", "is_superuser", "superuser")
 _ROLE_COLUMNS = ("role", "roles", "user_role", "user_type", "type", "kind", "level")
+
+#: Keys a JSON API nests credentials under (``{"user": {"email": ..., "password": ...}}``,
+#: the RealWorld API's shape), tried when the flat body is refused.
+WRAPPERS = ("user", "data")
+
+
+def wrapped(body: dict[str, Any], wrap: str) -> dict[str, Any]:
+    """``body`` nested under ``wrap`` (unchanged when ``wrap`` is empty)."""
+    return {wrap: body} if wrap else body
+
 
 _REGISTER = re.compile(r"(register|signup|sign-up|sign_up|join)", re.IGNORECASE)
 _LOGIN = re.compile(r"(login|log-in|signin|sign-in|sign_in|token|session)s?/?$", re.IGNORECASE)
@@ -102,6 +113,8 @@ class LoginWay:
     key_column: str | None = None
     user_field: str = "username"
     configured: bool = False
+    #: the key the JSON body is nested under (``{"user": {...}}``), empty when flat
+    wrap: str = ""
 
     @property
     def credential(self) -> str:
@@ -113,6 +126,8 @@ class LoginWay:
     def describe(self) -> str:
         """One line for people: ``POST /api/tokens with HTTP Basic, token as Authorization: Bearer``."""
         sent = "HTTP Basic" if self.basic else "a form" if self.form else "JSON"
+        if self.wrap:
+            sent += f' nested under "{self.wrap}"'
         how = f"POST {self.route} with {sent}" if self.route else ""
         if self.page:
             how += f" (hidden fields of {self.page})"
@@ -147,6 +162,20 @@ class AuthRecipe:
     suggestion: str = ""
     #: every route tried as a login route: their refusals are answers to bad credentials
     login_routes: tuple[str, ...] = ()
+    #: every way that logged users in, ``way`` first (a session form and a token API, say)
+    ways: tuple[LoginWay, ...] = ()
+    #: per user, a guarded path each of its ways was verified on
+    check_paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the key the sign-up body is nested under (``{"user": {...}}``), empty when flat
+    register_wrap: str = ""
+    #: the app's own password hasher users were written with; empty for Werkzeug's
+    hasher: str = ""
+    #: a ``[tool.testboost] setup`` text for pairs users were turned away from (their roles)
+    setup_hint: str = ""
+
+    def describe(self) -> str:
+        """The ways users logged in, for people: ``"none"`` when none did."""
+        return " + ".join(w.describe() for w in self.ways) or "none"
 
 
 def find_user_table(database: SandboxDatabase) -> TableInfo | None:
@@ -179,9 +208,11 @@ def credential_body(spec: InputSpec, values: Mapping[str, str]) -> dict[str, Any
     logs in exactly as the probe did.
     """
     body: dict[str, Any] = {}
-    for f in spec.fields:
-        if f.location not in ("json", "form"):
-            continue
+    fields = [f for f in spec.fields if f.location in ("json", "form")]
+    nest = [f for f in fields if f.type in ("dict", "object")]
+    if len(fields) == 1 and nest:  # ``{"user": {...}}``: the credentials go inside
+        return {nest[0].name: plain_credentials(values)}
+    for f in fields:
         lowered = f.name.lower()
         if "password" in lowered or lowered in ("pw", "pass"):
             body[f.name] = PASSWORD
@@ -193,9 +224,17 @@ def credential_body(spec: InputSpec, values: Mapping[str, str]) -> dict[str, Any
             body[f.name] = values["name"]
         elif f.required:
             body[f.name] = valid_value(f.name, f.type, 7)
-    if not body:
-        body = {"email": values["email"], "username": values["username"], "password": PASSWORD}
-    return body
+    return body or plain_credentials(values)
+
+
+def plain_credentials(values: Mapping[str, str]) -> dict[str, Any]:
+    """``email``, ``username`` and ``password``: the body when nothing better is known."""
+    return {"email": values["email"], "username": values["username"], "password": PASSWORD}
+
+
+def nestable(body: dict[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+    """What goes inside a nested body: ``body`` if it holds a password, else the plain one."""
+    return body if PASSWORD in body.values() else plain_credentials(values)
 
 
 def _body(spec: InputSpec, values: Mapping[str, str]) -> tuple[dict[str, Any], bool]:
@@ -228,6 +267,7 @@ def make_identities(
     register_routes = _json_post_routes(routes, inputs, _REGISTER)
     login_routes = _json_post_routes(routes, inputs, _LOGIN)
     register_used: str | None = None
+    register_wrap = ""
     for name in ("A", "B", ADMIN):
         values = {
             "email": f"tb-user-{name.lower()}@example.com",
@@ -238,15 +278,20 @@ def make_identities(
         identity.client = app.test_client()
         for route in register_routes:
             body, form = _body(inputs.get((route.endpoint, "POST"), InputSpec()), values)
-            response = _post(identity.client, route.rule, body, form)
-            if response.status_code < 400:
-                register_used = route.rule
+            for wrap in ("", *(() if form else WRAPPERS)):
+                sent = wrapped(nestable(body, values), wrap) if wrap else body
+                response = _post(identity.client, route.rule, sent, form)
+                if response.status_code < 400:
+                    register_used, register_wrap = route.rule, wrap
+                    break
+            if register_used == route.rule:
                 break
         users[name] = identity
     user_table = find_user_table(database)
     if user_table is None:
         return {}, AuthRecipe(None, None, "none"), None
-    if not _ensure_rows(database, user_table, users):
+    hasher = hasher_of(app)
+    if not _ensure_rows(database, user_table, users, hasher):
         # a sign-up route that answered < 400 without making the user (a form re-rendered
         # with its errors) did not sign anyone up: the suite must write the rows too
         register_used = None
@@ -254,7 +299,14 @@ def make_identities(
     if not _promote(database, user_table, users[ADMIN], roles):
         del users[ADMIN]
     logins = _Logins(app, routes, inputs, database, user_table, configured, login_routes)
-    way = logins.log_in_all(users)
+    logins.hasher = hasher.name
+    if register_used is None:
+        logins.attempts.append(
+            f"users written into {user_table.name} directly, with a {hasher.name} password hash"
+        )
+    ways = logins.log_in_all(users)
+    close_app_sessions()  # nothing the logins left open may hold a lock while routes are driven
+    way = ways[0] if ways else None
     recipe = AuthRecipe(
         register_used,
         way.route if way is not None else None,
@@ -262,8 +314,13 @@ def make_identities(
         way=way,
         attempts=tuple(logins.attempts),
         checks=dict(logins.checks),
+        check_paths={k: tuple(v) for k, v in logins.check_paths.items()},
         suggestion=logins.suggestion() if way is None else "",
         login_routes=tuple(r.rule for r in login_routes),
+        ways=ways,
+        register_wrap=register_wrap if register_used else "",
+        hasher="" if hasher is WERKZEUG else hasher.name,
+        setup_hint=setup_hint(app, user_table),
     )
     return users, recipe, user_table
 
@@ -285,13 +342,54 @@ def _promote(
             chosen = next((v for v in allowed if "admin" in v.lower()), None)
             if chosen is not None:
                 values[column.name] = chosen
+    values.update(_admin_role(database, table))
     if not values or identity.key is None:
         return False
     database.update(table, (identity.key,), values)
     return True
 
 
-def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, Identity]) -> bool:
+_SETUP_COMMAND = re.compile(r"deploy|init|seed|setup|bootstrap|insert|roles?", re.IGNORECASE)
+
+
+def setup_hint(app: Flask, table: TableInfo) -> str:
+    """A ``[tool.testboost] setup`` text naming the app's own command that makes its roles.
+
+    Only for a user table that points at a role or group table (the rows the app's own setup
+    makes, with the permissions users need), and an app command whose name says it sets up.
+    """
+    if not any(_ROLE_TABLES.search(fk.parent_table) for fk in table.foreign_keys):
+        return ""
+    commands = [name for name in getattr(app.cli, "commands", {}) if _SETUP_COMMAND.search(name)]
+    if not commands:
+        return ""
+    return (
+        "[tool.testboost]\n"
+        f'setup = ["flask {commands[0]}"]  # your command that makes the roles users need'
+    )
+
+
+def _admin_role(database: SandboxDatabase, table: TableInfo) -> dict[str, Any]:
+    """``{role_id: key}`` of a role or group row the app named for administrators, if any.
+
+    flasky's users point at ``roles``; the row its ``flask deploy`` makes as "Administrator" is
+    what makes one. Only rows the app made count: testboost never invents an administrator role.
+    """
+    values: dict[str, Any] = {}
+    for fk in table.foreign_keys:
+        if fk.parent_table == table.name or not _ROLE_TABLES.search(fk.parent_table):
+            continue
+        for row in database.read().get(fk.parent_table, {}).values():
+            texts = [v for v in row.values() if isinstance(v, str)]
+            if any("admin" in t.lower() for t in texts):
+                values[fk.column] = row.get(fk.parent_column)
+                break
+    return values
+
+
+def _ensure_rows(
+    database: SandboxDatabase, table: TableInfo, users: dict[str, Identity], hasher: Hasher
+) -> bool:
     """Find each user's row (registered through the app) or insert it directly.
 
     True when the app made every row itself. Rows written directly get a value in every
@@ -299,8 +397,6 @@ def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, I
     (a ``last_seen`` the app reads back is not NULL).
     """
     made_by_app = True
-    from werkzeug.security import generate_password_hash
-
     rows = database.read()[table.name]
     foreign = {fk.column for fk in table.foreign_keys}
     parents = _parent_rows(database, table) if any(i.key is None for i in users.values()) else {}
@@ -318,7 +414,8 @@ def _ensure_rows(database: SandboxDatabase, table: TableInfo, users: dict[str, I
             if column.primary_key and column.affinity == "int":
                 continue
             if "password" in lowered or lowered in ("pw_hash", "hash"):
-                values[column.name] = generate_password_hash(PASSWORD)
+                binary = any(w in column.declared.upper() for w in ("BLOB", "BINARY"))
+                values[column.name] = hasher.hash(PASSWORD, binary=binary)
             elif is_email(lowered):
                 values[column.name] = identity.email
             elif lowered in ("username", "login", "user_name"):
@@ -369,12 +466,16 @@ def _first_or_new(database: SandboxDatabase, name: str, column: str) -> Any:
     rows = database.read()[parent.name]
     if rows:
         return next(iter(rows.values())).get(column)
+    # every column the way seeding fills one: a NULL the app never writes (flasky's
+    # ``roles.permissions``, set by ``Role.__init__``) makes users the app could not have made
     new: dict[str, Any] = {}
+    foreign = {fk.column for fk in parent.foreign_keys}
     for c in parent.columns:
         if c.primary_key and c.affinity == "int" and len(parent.primary_key) == 1:
             continue
-        if (c.not_null and not c.has_default) or c.name.lower() in ("name", "title"):
-            new[c.name] = column_value(c, 800, {}, parent.name)
+        if c.name in foreign and not c.not_null:
+            continue
+        new[c.name] = column_value(c, 800, {}, parent.name)
     try:
         database.insert(parent, new)
     except Exception:  # a parent it cannot make: the user row goes without
@@ -425,26 +526,86 @@ class _Logins:
         rules = [r.rule for r in login_routes] + ([configured.login] if configured else [])
         self.verifier = Verifier(app, routes, rules)
         self.attempts: list[str] = []
+        self.hasher = WERKZEUG.name
+        #: the probe each user was first seen logged in on, and one per way it logged in
         self.checks: dict[str, str] = {}
+        self.check_paths: dict[str, list[str]] = {}
 
     # -- the whole run --------------------------------------------------------------------------
 
-    def log_in_all(self, users: dict[str, Identity]) -> LoginWay | None:
-        """Log every user in; the way that worked for A (None when none did)."""
-        way: LoginWay | None = None
+    def log_in_all(self, users: dict[str, Identity]) -> tuple[LoginWay, ...]:
+        """Log every user in; the ways that worked for A, the first one first (none: empty).
+
+        An app may have two ways in (a session form for its pages, a token or HTTP Basic for its
+        API): once a way works, the others are still tried on A, and each one that gets A
+        through a probe the ways so far did not is kept too. Every user then holds every way
+        (the session cookie and the header at once), as a browser and an API client would.
+        """
+        ways: list[LoginWay] = []
         for identity in users.values():
-            if way is not None and self._use(way, identity) is not None:
-                identity.remember_cookies()
-                continue
-            for candidate in self._candidates():
-                used = self._use(candidate, identity)
+            held: list[LoginWay] = []
+            for way in ways:
+                used = self._use(way, identity) if not held else self._add(way, identity, held)
                 if used is not None:
-                    way = way or used
-                    break
+                    held.append(used)
+            if not held:
+                for candidate in self._candidates():
+                    if held and not self._left(identity):
+                        break
+                    if held and _conflicts(candidate, held):
+                        continue
+                    used = (
+                        self._add(candidate, identity, held)
+                        if held
+                        else self._use(candidate, identity)
+                    )
+                    if used is not None:
+                        held.append(used)
+                ways = ways or held
             identity.remember_cookies()
-        if way is None and not self.attempts:
+        if not ways and not self.attempts:
             self.attempts.append("no login route, API key or auth library testboost can use")
-        return way
+        return tuple(ways)
+
+    def _left(self, identity: Identity) -> bool:
+        """Whether some probe still turns ``identity`` away with what it holds."""
+        assert identity.client is not None
+        passed = self.verifier.passes(identity.client, identity.headers, identity.query)
+        return len(passed) < len(self.verifier.probes)
+
+    def _add(self, way: LoginWay, identity: Identity, held: list[LoginWay]) -> LoginWay | None:
+        """Log ``identity`` in ``way`` too, kept only when it gets through a probe it did not.
+
+        The new way is tried alone, then together with what the user held: the header or cookie
+        of the earlier way wins a clash, and together they must pass every probe the earlier
+        ways passed and more.
+        """
+        assert identity.client is not None
+        client = identity.client
+        headers, query = dict(identity.headers), dict(identity.query)
+        cookies, login, basic = client_cookies(client), identity.login, identity.login_headers
+        before = set(self.verifier.passes(client, headers, query))
+        used = self._use(way, identity)
+        if used is not None:
+            # the earlier session wins a clash; without one, the old cookies carry no login (a
+            # sign-up's flash message) and must not replace the new session
+            new = client_cookies(client)
+            earlier_session = any(h.kind in _COOKIE_KINDS for h in held)
+            set_client_cookies(client, [*new, *cookies] if earlier_session else [*cookies, *new])
+            identity.headers = {**identity.headers, **headers}
+            identity.query = {**identity.query, **query}
+            after = set(self.verifier.passes(client, identity.headers, identity.query))
+            if after > before:
+                self.attempts.append(
+                    f"{identity.name}: kept beside the earlier login: it also gets through "
+                    + ", ".join(f"GET {p}" for p in sorted(after - before))
+                )
+                identity.login, identity.login_headers = login, basic or identity.login_headers
+                return used
+        set_client_cookies(client, cookies)
+        identity.headers, identity.query = headers, query
+        identity.login, identity.login_headers = login, basic
+        return None
 
     def _candidates(self) -> list[LoginWay]:
         ways: list[LoginWay] = []
@@ -564,7 +725,10 @@ class _Logins:
         if works is None:
             return way, f"{what}: taken on trust (no guarded GET route to check it on)"
         if works:
-            self.checks[identity.name] = shown
+            self.checks.setdefault(identity.name, shown)
+            self.check_paths.setdefault(identity.name, [])
+            if shown not in self.check_paths[identity.name]:
+                self.check_paths[identity.name].append(shown)
             return way, f"{what}: logged in (GET {shown} let it through)"
         return None, f"{what}: not logged in ({shown})"
 
@@ -610,7 +774,16 @@ class _Logins:
         elif way.form or way.page:
             response = client.post(target, data=body, headers=headers)
         else:
-            response = client.post(target, json=body, headers=headers)
+            plain = not (way.configured or way.basic or way.wrap)
+            shapes = (way.wrap,) if way.wrap else ("", *(WRAPPERS if plain else ()))
+            for wrap in shapes:
+                sent = wrapped(nestable(body, values), wrap) if wrap else body
+                response = client.post(target, json=sent, headers=headers)
+                if response.status_code < 400 and not self.verifier.denied(response):
+                    break
+            if plain and wrap and response.status_code < 400:
+                way = replace(way, wrap=wrap)
+                label += f' nested under "{wrap}"'
         status = response.status_code
         if status >= 400 or self.verifier.denied(response):
             return None, f"{label}: answered {status}"
@@ -682,8 +855,8 @@ class _Logins:
                 lines.append(f"scheme = {_toml(placement.scheme)}")
         if any(": answered 4" in a for a in self.attempts):
             lines.append(
-                "# it refused testboost's users (rows with a Werkzeug password hash): if yours"
-                " need another hasher, a confirmed flag or a role, a recipe alone will not do"
+                f"# it refused testboost's users (rows with a {self.hasher} password hash): if"
+                " yours need another hasher, a confirmed flag or a role, a recipe alone will not do"
             )
         return "\n".join(lines)
 
@@ -706,6 +879,14 @@ def _source_of(handler: Any) -> str:
         return inspect.getsource(handler.function)
     except (OSError, TypeError):
         return ""
+
+
+def _conflicts(way: LoginWay, held: list[LoginWay]) -> bool:
+    """Whether ``way`` would take the place of a way already held: a second session cookie."""
+    return way.kind in _COOKIE_KINDS and any(h.kind in _COOKIE_KINDS for h in held)
+
+
+_COOKIE_KINDS = ("cookie", "session-direct")
 
 
 def _forget(identity: Identity) -> None:

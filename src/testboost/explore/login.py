@@ -31,6 +31,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from testboost.explore.database import close_app_sessions
 from testboost.explore.reach import is_denied
 from testboost.guards import unwrap_chain
 from testboost.inventory import Route
@@ -205,9 +206,11 @@ def basic_header(user: str, password: str) -> dict[str, str]:
 class Verifier:
     """Tells whether credentials really log in: guarded GET routes that turn nobody away.
 
-    Up to five guarded GET routes that deny an anonymous client are the probes; credentials work
-    when one of them answers otherwise. Without such a route (nothing to check against) the
-    answer is ``None``: the credentials are taken on trust.
+    Up to eight guarded GET routes that deny an anonymous client are the probes, taken in turn
+    from each kind of guard the inventory found (a session page, a token API, an HTTP Basic API),
+    so that an app with two ways in has a probe behind each. Credentials work when one of them
+    answers otherwise. Without such a route (nothing to check against) the answer is ``None``:
+    the credentials are taken on trust.
     """
 
     def __init__(self, app: Flask, routes: Sequence[Route], login_rules: Sequence[str]) -> None:
@@ -236,12 +239,12 @@ class Verifier:
                 and all(p.type in ("int", "str") for p in r.params)
             ]
             candidates.sort(key=lambda r: (len(r.params), r.rule))
-            for route in candidates[:12]:
+            for route in _by_guard(candidates)[:16]:
                 path = _fill(route)
                 response = _get(anonymous, path, {}, {})
                 if response is not None and self.denied(response):
                     probes.append(path)
-                if len(probes) >= 5:
+                if len(probes) >= 8:
                     break
             self._probes = probes
         return self._probes
@@ -249,6 +252,17 @@ class Verifier:
     def denied(self, response: Any) -> bool:
         """Whether ``response`` turns its caller away."""
         return is_denied(response.status_code, response.headers.get("Location"), self.login_rules)
+
+    def passes(
+        self, client: FlaskClient, headers: Mapping[str, str], query: Mapping[str, str]
+    ) -> tuple[str, ...]:
+        """The probes these credentials get through (a view that raised let them through too)."""
+        passed = []
+        for path in self.probes:
+            response = _get(client, path, headers, query)
+            if response is None or not self.denied(response):
+                passed.append(path)
+        return tuple(passed)
 
     def works(
         self, client: FlaskClient, headers: Mapping[str, str], query: Mapping[str, str]
@@ -267,6 +281,17 @@ class Verifier:
         return False, first
 
 
+def _by_guard(routes: Sequence[Route]) -> list[Route]:
+    """``routes`` taken in turn from each kind of guard: one of each kind first, then the next."""
+    groups: dict[str, list[Route]] = {}
+    for route in routes:
+        groups.setdefault(route.auth.label, []).append(route)
+    ordered: list[Route] = []
+    for rank in range(max((len(g) for g in groups.values()), default=0)):
+        ordered.extend(g[rank] for g in groups.values() if rank < len(g))
+    return ordered
+
+
 def _get(
     client: FlaskClient, path: str, headers: Mapping[str, str], query: Mapping[str, str]
 ) -> Any:
@@ -274,6 +299,9 @@ def _get(
     try:
         return client.get(path, headers=dict(headers), query_string=dict(query))
     except (Exception, SystemExit):
+        # the app's session stays open after a raise, holding its write lock on SQLite: every
+        # later request (in a forked child too) would wait on it
+        close_app_sessions()
         return None
 
 

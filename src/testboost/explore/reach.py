@@ -55,7 +55,8 @@ class Reach:
     ``attempts`` says, one line each, which logins were tried and how each ended; ``recipe`` is
     the ``[tool.testboost.auth]`` text that states the login when none worked (empty when one did).
     ``by_behaviour`` are guarded pairs the inventory listed as unguarded: every anonymous request
-    to them was turned away.
+    to them was turned away; ``open_by_behaviour`` the other way round: pairs the inventory saw a
+    guard on that answered a request without credentials (not counted as guarded).
     """
 
     identities: tuple[str, ...]
@@ -63,6 +64,7 @@ class Reach:
     guarded: tuple[Pair, ...]
     unreached: tuple[Pair, ...]
     by_behaviour: tuple[Pair, ...] = ()
+    open_by_behaviour: tuple[Pair, ...] = ()
     attempts: tuple[str, ...] = ()
     login: str = "none"
     recipe: str = ""
@@ -102,6 +104,7 @@ def compute_reach(
     }
     reached: dict[str, set[Pair]] = {name: set() for name in (ANONYMOUS, *identities)}
     anonymous_seen: dict[Pair, bool] = {}
+    anonymous_through: set[Pair] = set()
     for exchange in exchanges:
         if exchange.case.kind in _NOT_ABOUT_AUTH:
             continue
@@ -112,6 +115,8 @@ def compute_reach(
             anonymous_seen[pair] = anonymous_seen.get(pair, True) and denied
         if not denied:
             reached.setdefault(who, set()).add(pair)
+            if who == ANONYMOUS and exchange.status < 500:
+                anonymous_through.add(pair)
     # a login route refuses bad credentials: that is its job, not a guard
     behaviour = {
         pair
@@ -121,7 +126,9 @@ def compute_reach(
         and pair not in reached[ANONYMOUS]
         and pair[1] not in rules
     }
-    guarded = [p for p in pairs if p in statically or p in behaviour]
+    # a guard found in the source that lets a caller without credentials through guards nothing
+    opened = statically & anonymous_through
+    guarded = [p for p in pairs if (p in statically and p not in opened) or p in behaviour]
     with_credentials = set().union(*(v for k, v in reached.items() if k != ANONYMOUS))
     unreached = tuple(p for p in guarded if p not in with_credentials)
     return Reach(
@@ -130,6 +137,7 @@ def compute_reach(
         guarded=tuple(guarded),
         unreached=unreached,
         by_behaviour=tuple(p for p in pairs if p in behaviour),
+        open_by_behaviour=tuple(p for p in pairs if p in opened),
         attempts=tuple(attempts),
         login=login,
         recipe=recipe if unreached else "",
@@ -151,8 +159,10 @@ def reach_document(reach: Reach) -> dict[str, object]:
         },
         "pairs": reach.total,
         "guarded": len(reach.guarded),
+        "guarded_pairs": [{"method": m, "rule": r} for m, r in reach.guarded],
         "guarded_reached": reach.guarded_reached,
         "guarded_by_behaviour": [{"method": m, "rule": r} for m, r in reach.by_behaviour],
+        "open_by_behaviour": [{"method": m, "rule": r} for m, r in reach.open_by_behaviour],
         "unreached": [{"method": m, "rule": r} for m, r in reach.unreached],
         "attempts": list(reach.attempts),
         "recipe": reach.recipe or None,

@@ -297,8 +297,8 @@ def explore(
             sorted({*recipe.login_routes, *((recipe.login,) if recipe.login else ())})
         ),
         attempts=recipe.attempts,
-        login=recipe.way.describe() if recipe.way is not None else "none",
-        suggestion=recipe.suggestion,
+        login=recipe.describe(),
+        suggestion=recipe.suggestion or ("" if setup else recipe.setup_hint),
         checked=dict(recipe.checks),
     )
     notes, reach = finish_probe(routes, exchanges, tail)

@@ -2,7 +2,8 @@
 
 Who sends a request decides the fixtures: with header credentials (bearer tokens, basic auth) user A
 is ``client`` plus ``auth_headers`` and user B ``other_auth_headers``; with cookie sessions they are
-the logged-in clients ``user_client`` and ``other_user_client``.
+the logged-in clients ``user_client`` and ``other_user_client``; an app with both (a session for
+its pages, a token for its API) gets both: ``user_client`` with ``auth_headers``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ class Caller:
 
     cookie_login: bool
     password: str | None = None
+    #: requests also carry header credentials (None: exactly when there is no cookie login)
+    header_login: bool | None = None
 
     def client(self, identity: str | None) -> str:
         """The fixture that sends a request as ``identity``."""
@@ -33,7 +36,8 @@ class Caller:
 
     def headers(self, identity: str | None) -> str | None:
         """The fixture with ``identity``'s credential headers, if requests carry them."""
-        if self.cookie_login or identity is None:
+        header_login = not self.cookie_login if self.header_login is None else self.header_login
+        if not header_login or identity is None:
             return None
         return HEADER_FIXTURES.get(identity, "auth_headers")
 

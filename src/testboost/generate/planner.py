@@ -107,7 +107,7 @@ def gather(
     keys = sorted(jobs)
     pairs = replayer.run_twice([jobs[k] for k in keys])
     context = Context(
-        caller=Caller(cookie_login=world.cookie_login),
+        caller=Caller(cookie_login=world.cookie_login, header_login=world.header_login),
         known=_known(world),
         json_api=world.json_api,
     )

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import Flask
 
 from testboost.analysis.inputs import InputSpec
 from testboost.config import AuthConfig, load_auth_config
-from testboost.explore.identity import ADMIN, credential_body
+from testboost.explore.identity import ADMIN, LoginWay, credential_body, nestable, wrapped
 from testboost.explore.runner import ProbeResult
 from testboost.explore.values import PASSWORD, is_email
 from testboost.inventory import Route
@@ -47,13 +47,65 @@ class SuiteUser:
     """User A, B or the administrator: its key, the bodies it signs up and logs in with.
 
     ``promote`` holds the columns that make the administrator one, written after it signs up.
+    ``login_bodies`` has one body per :attr:`World.logins` (None where that login takes none).
     """
 
     name: str
     key: Any
     register_body: Mapping[str, Any] | None
-    login_body: Mapping[str, Any] | None
+    login_bodies: tuple[Mapping[str, Any] | None, ...] = ()
     promote: Mapping[str, Any] | None = None
+
+    @property
+    def login_body(self) -> Mapping[str, Any] | None:
+        """The body of the first login."""
+        return self.login_bodies[0] if self.login_bodies else None
+
+    @property
+    def bodies(self) -> list[tuple[str, Mapping[str, Any]]]:
+        """``(key in USERS[user], body)`` of every login that takes a body: ``login``, ``login_2``."""
+        return [(_body_key(i), b) for i, b in enumerate(self.login_bodies) if b is not None]
+
+
+def _body_key(index: int) -> str:
+    return "login" if index == 0 else f"login_{index + 1}"
+
+
+@dataclass(frozen=True)
+class SuiteLogin:
+    """One way the suite's users log in (an app may have two: a session form, a token API).
+
+    ``credential`` is a :attr:`LoginWay.credential` (``bearer``, ``cookie``, ``basic``...);
+    ``rule`` the login route, with a ``form`` body, HTTP ``basic`` credentials, or the hidden
+    fields of ``page``; a token is read at ``token_path`` and sent as ``token_header`` with
+    ``token_scheme``; ``api_key`` is (column of the user's key, header it is sent in).
+    """
+
+    credential: str
+    rule: str | None = None
+    form: bool = False
+    basic: bool = False
+    page: str | None = None
+    token_path: tuple[str, ...] = ()
+    token_header: str = "Authorization"
+    token_scheme: str = "Bearer"
+    api_key: tuple[str, str] | None = None
+    index: int = 0
+
+    @property
+    def body_key(self) -> str:
+        """Where each user's body for this login is kept in the conftest's ``USERS``."""
+        return _body_key(self.index)
+
+    @property
+    def function(self) -> str:
+        """The conftest function that logs a user in this way."""
+        return f"_log_in_{self.index + 1}"
+
+    @property
+    def cookie(self) -> bool:
+        """Whether this login gives a session cookie rather than request headers."""
+        return self.credential in ("cookie", "session-direct")
 
 
 @dataclass(frozen=True)
@@ -72,34 +124,66 @@ class World:
     spec: str
     root: str
     schema: tuple[str, ...]
-    credential: str
     register_rule: str | None
     register_form: bool
-    login_rule: str | None
-    login_form: bool
     users: tuple[SuiteUser, ...]
     user_table: str | None
     user_rows: tuple[Mapping[str, Any], ...]
     seed_rows: tuple[tuple[str, tuple[Mapping[str, Any], ...]], ...]
     sql: str
     json_api: bool
+    #: every way users log in, the first first; none when they do not
+    logins: tuple[SuiteLogin, ...] = ()
     password: str = PASSWORD
-    token_path: tuple[str, ...] = ()
-    token_header: str = "Authorization"
-    token_scheme: str = "Bearer"
-    #: the login route takes HTTP Basic credentials (a token route behind Basic)
-    login_basic: bool = False
-    #: the page whose login form's hidden fields (CSRF token, nonce) go with the login
-    login_page: str | None = None
-    #: (column of the user's API key, header it is sent in) for ``credential == "api-key"``
-    api_key: tuple[str, str] | None = None
-    #: (user, path) of a guarded GET route each user was seen logged in on
-    checks: tuple[tuple[str, str], ...] = ()
+    #: the users' password hash as the app's own hasher made it (None: Werkzeug's, made at run time)
+    password_hash: Any = None
+    #: (user, paths): guarded GET routes each user was seen logged in on, one per way
+    checks: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
-    def check_paths(self) -> dict[str, str]:
-        """``{user: path}`` of :attr:`checks`, for the conftest."""
-        return dict(self.checks)
+    def login(self) -> SuiteLogin:
+        """The first way users log in (``credential == "none"`` when there is none)."""
+        return self.logins[0] if self.logins else SuiteLogin("none")
+
+    @property
+    def credential(self) -> str:
+        """The first login's credential: ``bearer``, ``cookie``, ``basic``... or ``none``."""
+        return self.login.credential
+
+    @property
+    def login_rule(self) -> str | None:
+        """The first login's route."""
+        return self.login.rule
+
+    @property
+    def login_form(self) -> bool:
+        """Whether the first login posts a form."""
+        return self.login.form
+
+    @property
+    def login_page(self) -> str | None:
+        """The page whose hidden fields the first login sends back."""
+        return self.login.page
+
+    @property
+    def token_path(self) -> tuple[str, ...]:
+        """Where the first login's answer holds its token."""
+        return self.login.token_path
+
+    @property
+    def token_header(self) -> str:
+        """The header the first login's token is sent in."""
+        return self.login.token_header
+
+    @property
+    def token_scheme(self) -> str:
+        """The scheme the first login's token is sent with."""
+        return self.login.token_scheme
+
+    @property
+    def check_paths(self) -> dict[str, list[str]]:
+        """``{user: [path, ...]}`` of :attr:`checks`, for the conftest."""
+        return {user: list(paths) for user, paths in self.checks}
 
     @property
     def logs_in(self) -> bool:
@@ -108,8 +192,17 @@ class World:
 
     @property
     def cookie_login(self) -> bool:
-        """Whether users are logged in by a client's cookies rather than by request headers."""
-        return self.credential in ("cookie", "session-direct")
+        """Whether users hold a session cookie (a logged-in client) from some login."""
+        return any(login.cookie for login in self.logins)
+
+    @property
+    def header_login(self) -> bool:
+        """Whether users send credentials in request headers from some login."""
+        return any(not login.cookie for login in self.logins)
+
+    def uses(self, *credentials: str) -> bool:
+        """Whether some login of the suite is one of ``credentials``."""
+        return any(login.credential in credentials for login in self.logins)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -135,6 +228,12 @@ def build_world(
     configured = load_auth_config() if credential.startswith("configured") else None
     if credential.startswith("configured") and configured is None:
         credential = "none"
+    ways: tuple[LoginWay | None, ...] = ()
+    if credential != "none":
+        ways = recipe.ways or (recipe.way,)
+    logins = tuple(
+        _suite_login(result, routes, way, configured, index) for index, way in enumerate(ways)
+    )
     register = recipe.register if credential != "none" else None
     table_rows = rows.get(user_table or "", {})
     users: list[SuiteUser] = []
@@ -145,31 +244,19 @@ def build_world(
         row = _user_row(table_rows, key)
         first_row = first_row if first_row is not None else row
         values = _identity_values(name, row)
-        if configured is not None:
-            login_body: dict[str, Any] | None = configured.fill(
-                {**values, "password": PASSWORD, "name": name}
-            )
-        else:
-            login_body = _login_body(
-                result.inputs,
-                routes,
-                recipe.login,
-                credential,
-                values,
-                recipe.way.user_field if recipe.way is not None else "username",
-            )
-            if recipe.way is not None and recipe.way.basic and login_body is not None:
-                login_body = {"username": values[recipe.way.user_field], "password": PASSWORD}
         users.append(
             SuiteUser(
                 name=name,
                 key=key,
-                register_body=_credential_body(
-                    result.inputs, routes, register, {**values, "name": f"Testboost User {name}"}
+                register_body=_register_body(
+                    result.inputs, routes, register, recipe.register_wrap, values, name
                 )
                 if register
                 else None,
-                login_body=login_body,
+                login_bodies=tuple(
+                    _login_body(result.inputs, routes, login, way, configured, values, name)
+                    for login, way in zip(logins, ways, strict=True)
+                ),
                 promote=_promotion(row, first_row) if register and name == ADMIN else None,
             )
         )
@@ -180,49 +267,63 @@ def build_world(
         for table, table_rows in rows.items()
         if table != user_table and table_rows
     )
-    login_rule = configured.login if configured is not None else recipe.login
     return World(
         spec=spec,
         root=root,
         schema=result.schema_steps,
-        credential="cookie"
-        if credential == "configured-cookie"
-        else "bearer"
-        if credential == "configured-token"
-        else credential,
         register_rule=register,
         register_form=_is_form(result.inputs, routes, register),
-        login_rule=login_rule if credential in _LOGIN_CREDENTIALS else None,
-        login_form=configured.form
-        if configured is not None
-        else _is_form(result.inputs, routes, recipe.login),
-        users=tuple(users) if credential != "none" else (),
+        users=tuple(users) if logins else (),
         user_table=user_table,
-        user_rows=tuple(user_rows) if credential != "none" else (),
+        user_rows=tuple(user_rows) if logins else (),
         seed_rows=seed_rows,
         sql=_sql_kind(app, result),
         json_api=_json_api(result),
-        **_login_details(result, configured),
+        logins=logins,
+        checks=tuple(sorted(recipe.check_paths.items())),
+        password_hash=_stored_hash(first_row) if recipe.hasher and user_rows else None,
     )
 
 
-def _login_details(result: ProbeResult, configured: AuthConfig | None) -> dict[str, Any]:
-    """How the conftest logs in, as the probe found it: token place, Basic, form page, API key."""
-    way = result.recipe.way
-    details: dict[str, Any] = {
-        "checks": tuple(sorted(result.recipe.checks.items())),
-        "login_basic": bool(way and way.basic),
-        "login_page": way.page if way is not None else None,
-    }
-    if configured is not None:
-        details["token_path"] = tuple(configured.token.split(".")) if configured.token else ()
-        details["token_header"], details["token_scheme"] = configured.header, configured.scheme
-    elif way is not None and way.placement is not None and way.placement.where == "header":
-        details["token_path"] = way.token_path
-        details["token_header"], details["token_scheme"] = way.placement.name, way.placement.scheme
+def _suite_login(
+    result: ProbeResult,
+    routes: tuple[Route, ...],
+    way: LoginWay | None,
+    configured: AuthConfig | None,
+    index: int,
+) -> SuiteLogin:
+    """How the conftest logs in ``way``, as the probe found it: token place, Basic, form page."""
+    if configured is not None and (way is None or way.configured):
+        return SuiteLogin(
+            "bearer" if configured.token else "cookie",
+            rule=configured.login,
+            form=configured.form,
+            basic=configured.basic,
+            page=way.page if way is not None else None,
+            token_path=tuple(configured.token.split(".")) if configured.token else (),
+            token_header=configured.header,
+            token_scheme=configured.scheme,
+            index=index,
+        )
+    credential = way.credential if way is not None else result.recipe.credential
+    login = SuiteLogin(
+        credential,
+        rule=way.route if way is not None and credential in _LOGIN_CREDENTIALS else None,
+        form=_is_form(result.inputs, routes, way.route if way is not None else None),
+        basic=bool(way and way.basic),
+        page=way.page if way is not None else None,
+        index=index,
+    )
+    if way is not None and way.placement is not None and way.placement.where == "header":
+        login = replace(
+            login,
+            token_path=way.token_path,
+            token_header=way.placement.name,
+            token_scheme=way.placement.scheme,
+        )
         if way.kind == "api-key" and way.key_column:
-            details["api_key"] = (way.key_column, way.placement.name)
-    return details
+            login = replace(login, api_key=(way.key_column, way.placement.name))
+    return login
 
 
 _LOGIN_CREDENTIALS = ("bearer", "cookie", "configured-token", "configured-cookie")
@@ -329,27 +430,58 @@ def _credential_body(
     return credential_body(_input_spec(inputs, routes, rule), values)
 
 
+def _register_body(
+    inputs: Mapping[tuple[str, str], InputSpec],
+    routes: tuple[Route, ...],
+    rule: str,
+    wrap: str,
+    values: Mapping[str, str],
+    name: str,
+) -> dict[str, Any]:
+    """The body user ``name`` signs up with, nested under ``wrap`` as the probe sent it."""
+    values = {**values, "name": f"Testboost User {name}"}
+    body = _credential_body(inputs, routes, rule, values)
+    return wrapped(nestable(body, values), wrap) if wrap else body
+
+
 def _login_body(
     inputs: Mapping[tuple[str, str], InputSpec],
     routes: tuple[Route, ...],
-    rule: str | None,
-    credential: str,
+    login: SuiteLogin,
+    way: LoginWay | None,
+    configured: AuthConfig | None,
     values: Mapping[str, str],
-    user_field: str = "username",
+    name: str,
 ) -> dict[str, Any] | None:
-    if credential == "basic" or (credential == "bearer" and user_field != "username"):
+    """The body user ``name`` logs in ``login`` with (None when that login takes none)."""
+    if configured is not None and (way is None or way.configured):
+        return configured.fill({**values, "password": PASSWORD, "name": name})
+    user_field = way.user_field if way is not None else "username"
+    if login.credential == "basic" or login.basic:
         return {"username": values[user_field], "password": PASSWORD}
-    if rule and credential in ("bearer", "cookie"):
-        return _credential_body(inputs, routes, rule, values)
+    if login.credential == "bearer" and user_field != "username":
+        return {"username": values[user_field], "password": PASSWORD}
+    if login.rule and login.credential in ("bearer", "cookie"):
+        body = _credential_body(inputs, routes, login.rule, values)
+        return wrapped(nestable(body, values), way.wrap) if way and way.wrap else body
     return None
+
+
+def _stored_hash(row: Mapping[str, Any] | None) -> Any:
+    """The password hash in a user's row (made by the app's own hasher in the probe)."""
+    return next((v for c, v in (row or {}).items() if _is_password_column(c)), None)
+
+
+def _is_password_column(column: str) -> bool:
+    lowered = column.lower()
+    return "password" in lowered or lowered in ("pw_hash", "hash", "passwd")
 
 
 def _literal_row(row: Mapping[str, Any], *, password_hash: bool) -> dict[str, Any]:
     """A seeded row as written by the conftest: a user's password hash is made at run time."""
     written: dict[str, Any] = {}
     for column, value in row.items():
-        lowered = column.lower()
-        if password_hash and ("password" in lowered or lowered in ("pw_hash", "hash", "passwd")):
+        if password_hash and _is_password_column(column):
             written[column] = Password()
         else:
             written[column] = value
