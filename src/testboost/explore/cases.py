@@ -389,6 +389,23 @@ def plan_requests(
                 Case(variant.kind, variant.description, f.name, f.location, variant.value),
                 request(json_body=changed),
             )
+        parent = table_for_name(f.name, world.database) if f.name.endswith("_id") else None
+        if (
+            parent is not None
+            and parent.name != world.user_table
+            and world.seed.keys.get(parent.name)
+        ):
+            # a child made under a parent that does not exist: stored, it points at nothing
+            yield Planned(
+                Case(
+                    "malformed",
+                    f"{f.name} names a {parent.name} row that does not exist",
+                    f.name,
+                    f.location,
+                    UNKNOWN_INT,
+                ),
+                request(json_body={**body, f.name: UNKNOWN_INT}),
+            )
         if f.required and not form:
             yield Planned(
                 Case("wrong-type", f"{f.name} is null", f.name, f.location, None),

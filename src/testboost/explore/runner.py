@@ -19,11 +19,14 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, got_request_exception
 
 from testboost.analysis.inputs import InputSpec, infer_inputs
+from testboost.analysis.json_columns import json_columns
+from testboost.analysis.literals import public_literals
 from testboost.compat import (
     configured_mappers,
     declarative_registry,
@@ -165,7 +168,7 @@ def explore(
             }
             if user_table is not None and len(user_table.primary_key) == 1:
                 owner_columns[user_table.name] = user_table.primary_key[0]
-            seeded = Seed(counter=100 + 1000 * seed)
+            seeded = Seed(counter=100 + 1000 * seed, json_text=json_columns(_source_roots(app)))
             seed_rows(
                 database,
                 seeded,
@@ -383,14 +386,22 @@ def _acting_user(
     return "A"
 
 
+def _source_roots(app: Flask) -> tuple[Path, ...]:
+    """Where the app's own source is: the project directory and the app's package."""
+    return (Path.cwd(), Path(app.root_path))
+
+
 def _facts(
     app: Flask, spec: str, routes: tuple[Route, ...], world: World, seeded: Rows
 ) -> ProbeFacts:
-    secrets = tuple(
+    configured = [
         str(app.config[name])
         for name in _SECRET_SETTINGS
         if isinstance(app.config.get(name), str) and len(str(app.config[name])) >= 8
-    )
+    ]
+    # a default the app's own code spells out is public: every copy of the code has it
+    public = public_literals(configured, _source_roots(app))
+    secrets = tuple(value for value in configured if value not in public)
     return ProbeFacts(
         app=spec,
         users={name: identity.key for name, identity in world.users.items()},
@@ -415,6 +426,7 @@ def _facts(
             for h in r.handlers
         },
         seed_rows=seeded,
+        written_rows=world.database.written_rows(),
     )
 
 

@@ -21,10 +21,15 @@ from testboost.explore.values import valid_value
 
 @dataclass
 class Seed:
-    """The rows seeded per table (primary keys, in order) and the counter for unique values."""
+    """The rows seeded per table (primary keys, in order) and the counter for unique values.
+
+    ``json_text`` maps a column name the app stores JSON text in (see
+    :mod:`testboost.analysis.json_columns`) to the empty JSON value it is seeded with.
+    """
 
     keys: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     counter: int = 100
+    json_text: Mapping[str, str] = field(default_factory=dict)
 
     def next(self) -> int:
         """A fresh number for unique values."""
@@ -47,12 +52,18 @@ def enum_values(app: Flask) -> dict[tuple[str, str], tuple[str, ...]]:
 
 
 def column_value(
-    column: ColumnInfo, n: int, enums: Mapping[tuple[str, str], tuple[str, ...]], table: str
+    column: ColumnInfo,
+    n: int,
+    enums: Mapping[tuple[str, str], tuple[str, ...]],
+    table: str,
+    json_text: Mapping[str, str] | None = None,
 ) -> Any:
-    """A storable valid value for a column."""
+    """A storable valid value for a column: one of its enum's values, JSON where the app keeps JSON."""
     allowed = enums.get((table, column.name))
     if allowed:
         return allowed[0]
+    if column.affinity in ("str", "json") and column.name in (json_text or {}):
+        return (json_text or {})[column.name]
     value = valid_value(column.name, column.affinity, n, length=column.length)
     if column.affinity == "bool" or isinstance(value, bool):
         return int(bool(value))
@@ -133,5 +144,5 @@ def _row(
                 continue
             if not column.not_null:
                 continue
-        row[column.name] = column_value(column, n, enums, table.name)
+        row[column.name] = column_value(column, n, enums, table.name, seed.json_text)
     return row

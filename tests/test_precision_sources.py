@@ -1,0 +1,120 @@
+"""Precision from the app's own source and from the run: public defaults, JSON columns, walls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_checks import exchange, facts
+
+from testboost.analysis.json_columns import json_columns
+from testboost.analysis.literals import public_literals
+from testboost.checks import run_checks
+from testboost.checks.environment import setup_wall, setup_wall_notes
+from testboost.explore.database import ColumnInfo, SandboxDatabase, TableInfo
+from testboost.explore.seeding import column_value
+
+CONFIG = """
+import os
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "top-secret!")
+"""
+
+MODELS = """
+import json
+
+class Notification:
+    def payload(self):
+        return json.loads(str(self.payload_json))
+
+def notify(user, data):
+    return Notification(name="n", payload_json=json.dumps(data), user=user)
+
+def tag(post, names):
+    post.tags = json.dumps([n.lower() for n in names])
+    post.title = "plain"
+"""
+
+
+def _project(tmp_path: Path) -> Path:
+    (tmp_path / "config.py").write_text(CONFIG)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "models.py").write_text(MODELS)
+    venv = tmp_path / ".venv" / "lib"
+    venv.mkdir(parents=True)
+    (venv / "other.py").write_text('KEY = "deployed-secret-value"\nx.data = json.dumps({})\n')
+    return tmp_path
+
+
+def test_a_config_default_written_in_the_source_is_public_a_deployed_one_is_not(
+    tmp_path: Path,
+) -> None:
+    root = _project(tmp_path)
+    found = public_literals({"top-secret!", "deployed-secret-value", "kX9v-real"}, [root])
+    assert found == {"top-secret!"}  # the venv's files are not the app's source
+    assert public_literals(set(), [root]) == set()
+
+
+def test_json_columns_come_from_dumps_writes_and_loads_reads(tmp_path: Path) -> None:
+    columns = json_columns([_project(tmp_path)])
+    assert columns == {"payload_json": "{}", "tags": "[]"}  # not title, not the venv's data
+
+
+def test_a_json_text_column_is_seeded_with_json_and_an_enum_with_its_value() -> None:
+    text = ColumnInfo("payload_json", "TEXT", True, False, False, False)
+    number = ColumnInfo("payload_json", "INTEGER", True, False, False, False)
+    assert column_value(text, 1, {}, "notification", {"payload_json": "{}"}) == "{}"
+    assert column_value(text, 1, {}, "notification") != "{}"
+    assert column_value(number, 1, {}, "notification", {"payload_json": "{}"}) != "{}"
+    gender = ColumnInfo("gender", "VARCHAR(6)", False, False, False, False)
+    assert column_value(gender, 1, {("contact", "gender"): ("Male", "Female")}, "contact") == "Male"
+
+
+def _redirect(rule: str, to: str, method: str = "GET") -> object:
+    return exchange(rule=rule, method=method, status=302, headers=(("Location", to),), body="")
+
+
+def test_routes_that_all_redirect_to_a_setup_page_are_noted_and_not_judged() -> None:
+    rules = [f"/page{i}" for i in range(6)]
+    walled = [_redirect(rule, "http://localhost/setup") for rule in rules]
+    setup = exchange(rule="/setup", status=200, body="<form></form>")
+    crash = exchange(rule="/page0", status=500, body="boom")  # only redirects count as a wall
+    assert setup_wall([*walled, setup]) == ("/setup", frozenset(rules))
+    (note,) = setup_wall_notes([*walled, setup])
+    assert note.startswith("the app looks unconfigured: 6 routes answer every request with a ")
+    assert setup_wall([*walled, setup, crash]) == ("/setup", frozenset(rules[1:]))
+    # a route that answered anything but the redirect is judged as usual
+    assert [f.rule for f in run_checks([*walled, setup, crash], facts())] == ["/page0"]
+
+
+def test_a_login_redirect_or_a_few_redirects_are_no_wall() -> None:
+    rules = [f"/page{i}" for i in range(6)]
+    login = [_redirect(rule, "/auth/login?next=/x") for rule in rules]
+    assert setup_wall(login) is None
+    few = [_redirect(rule, "/setup") for rule in rules[:2]]
+    pages = [exchange(rule=f"/open{i}", status=200, body="ok") for i in range(6)]
+    assert setup_wall([*few, *pages]) is None
+    assert setup_wall_notes([*few, *pages]) == []
+
+
+def test_the_database_remembers_only_the_rows_testboost_wrote(tmp_path: Path) -> None:
+    import sqlite3
+
+    file = tmp_path / "app.sqlite"
+    with sqlite3.connect(file) as connection:
+        connection.execute("CREATE TABLE role (id INTEGER PRIMARY KEY, name TEXT)")
+        connection.execute("CREATE TABLE link (a INTEGER, b INTEGER)")
+        connection.execute("INSERT INTO role (name) VALUES ('Admin')")  # the app's own row
+    database = SandboxDatabase.discover(tmp_path)
+    role = database.table("role")
+    link = database.table("link")
+    assert isinstance(role, TableInfo) and isinstance(link, TableInfo)
+    key = database.insert(role, {"name": "tb name 101"})
+    database.update(role, key, {"name": "tb name 102"})
+    database.update(role, (1,), {"name": "Changed by testboost, made by the app"})
+    database.insert(link, {"a": 1, "b": 2})
+    assert database.written_rows() == {
+        "role": {(2,): {"id": 2, "name": "tb name 102"}},
+        "link": {(1,): {"rowid": 1, "a": 1, "b": 2}},
+    }
+    database.close()
