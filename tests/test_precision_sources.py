@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from test_checks import exchange, facts
+import pytest
+from test_checks import exchange, facts, raised
 
 from testboost.analysis.json_columns import json_columns
 from testboost.analysis.literals import public_literals
@@ -12,6 +14,7 @@ from testboost.checks import run_checks
 from testboost.checks.environment import setup_wall, setup_wall_notes
 from testboost.explore.database import ColumnInfo, SandboxDatabase, TableInfo
 from testboost.explore.seeding import column_value
+from testboost.hashseed import pin_hash_seed
 
 CONFIG = """
 import os
@@ -117,4 +120,67 @@ def test_the_database_remembers_only_the_rows_testboost_wrote(tmp_path: Path) ->
         "role": {(2,): {"id": 2, "name": "tb name 102"}},
         "link": {(1,): {"rowid": 1, "a": 1, "b": 2}},
     }
+    database.close()
+
+
+def test_scan_and_generate_restart_under_a_fixed_hash_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, list[str], dict[str, str]]] = []
+    monkeypatch.setattr(os, "execve", lambda exe, args, env: calls.append((exe, args, env)))
+    monkeypatch.delenv("PYTHONHASHSEED", raising=False)
+    pin_hash_seed(["/venv/bin/testboost", "scan", "--app", "app.py"])
+    ((_, args, env),) = calls
+    assert args[1:] == ["-m", "testboost", "scan", "--app", "app.py"]
+    assert env["PYTHONHASHSEED"] == "0"
+    calls.clear()
+    pin_hash_seed(["/venv/bin/testboost", "routes", "--app", "app.py"])  # not covered
+    pin_hash_seed(["/usr/lib/pytest/__main__.py", "scan"])  # a caller's own process
+    monkeypatch.setenv("PYTHONHASHSEED", "123")
+    pin_hash_seed(["/src/testboost/__main__.py", "generate"])  # the user's own seed
+    assert calls == []
+
+
+def test_ids_past_64_bits_overflowing_on_many_lines_are_one_finding() -> None:
+    message = "Python int too large to convert to SQLite INTEGER"
+    crashes = [
+        exchange(
+            "wrong-type",
+            rule=rule,
+            field="id",
+            location="path",
+            value=2**64,
+            status=500,
+            error=raised("OverflowError", message, location=where),
+        )
+        for rule, where in (
+            ("/api/posts/<int:id>", "api/posts.py:36"),
+            ("/api/users/<int:id>", "api/users.py:42"),
+        )
+    ]
+    (finding,) = run_checks(crashes, facts(), select={"server-error"})
+    assert {route.rule for route in finding.routes} == {
+        "/api/posts/<int:id>",
+        "/api/users/<int:id>",
+    }
+    other = exchange(
+        "wrong-type",
+        rule="/api/tags/<int:id>",
+        field="id",
+        location="path",
+        value="abc",
+        status=500,
+        error=raised("OverflowError", "math range error", location="api/tags.py:9"),
+    )
+    assert len(run_checks([*crashes, other], facts(), select={"server-error"})) == 2
+
+
+def test_text_for_a_bytes_column_goes_in_as_bytes(tmp_path: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "app.sqlite") as connection:
+        connection.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, password BLOB, bio TEXT)")
+    database = SandboxDatabase.discover(tmp_path)
+    users = database.table("users")
+    assert isinstance(users, TableInfo)
+    database.insert(users, {"password": "tb hash", "bio": "tb bio"})
+    assert database.read()["users"][(1,)] == {"id": 1, "password": b"tb hash", "bio": "tb bio"}
     database.close()

@@ -53,6 +53,11 @@ class ColumnInfo:
         return "str"
 
     @property
+    def binary(self) -> bool:
+        """Whether the column holds bytes (``BLOB``, ``BINARY``, ``BYTEA``): text goes in encoded."""
+        return any(word in self.declared.upper() for word in ("BLOB", "BINARY", "BYTEA"))
+
+    @property
     def length(self) -> int | None:
         """The declared length of a ``VARCHAR(n)``, if any."""
         match = re.search(r"CHAR\s*\((\d+)\)", self.declared, re.IGNORECASE)
@@ -139,7 +144,19 @@ class SandboxDatabase:
         return rows
 
     def insert(self, table: TableInfo, values: Mapping[str, Any]) -> tuple[Any, ...]:
-        """Insert a row and return its primary key."""
+        """Insert a row and return its primary key; text for a bytes column goes in encoded.
+
+        (SQLAlchemy's ``LargeBinary`` reads ``bytes(value)`` back, which fails on text, and the
+        app itself only ever stores bytes there.)
+        """
+        values = {
+            name: value.encode()
+            if isinstance(value, str)
+            and (column := table.column(name)) is not None
+            and column.binary
+            else value
+            for name, value in values.items()
+        }
         connection = self._connection(table.file)
         names = list(values)
         columns = ", ".join(f'"{n}"' for n in names)
