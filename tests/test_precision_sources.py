@@ -184,3 +184,26 @@ def test_text_for_a_bytes_column_goes_in_as_bytes(tmp_path: Path) -> None:
     database.insert(users, {"password": "tb hash", "bio": "tb bio"})
     assert database.read()["users"][(1,)] == {"id": 1, "password": b"tb hash", "bio": "tb bio"}
     database.close()
+
+
+def test_the_user_tables_parents_are_seeded_whole_before_users_are_made(tmp_path: Path) -> None:
+    import sqlite3
+
+    from testboost.explore.seeding import Seed, seed_user_parents
+
+    with sqlite3.connect(tmp_path / "app.sqlite") as connection:
+        connection.execute(
+            "CREATE TABLE roles (id INTEGER PRIMARY KEY, name VARCHAR(64) UNIQUE, permissions INTEGER)"
+        )
+        connection.execute(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, password_hash TEXT,"
+            " role_id INTEGER REFERENCES roles(id))"
+        )
+    database = SandboxDatabase.discover(tmp_path)
+    users = database.table("users")
+    assert isinstance(users, TableInfo)
+    seed_user_parents(database, users, Seed(), {})
+    roles = list(database.read()["roles"].values())
+    assert len(roles) == 2 and all(role["permissions"] is not None for role in roles)
+    assert not database.read()["users"]  # the users themselves are the identities' to make
+    database.close()

@@ -52,12 +52,24 @@ from testboost.explore.exchange import (
     listed,
 )
 from testboost.explore.fuzz import fuzz_body
-from testboost.explore.identity import ADMIN, AuthRecipe, Identity, make_identities
+from testboost.explore.identity import (
+    ADMIN,
+    AuthRecipe,
+    Identity,
+    find_user_table,
+    make_identities,
+)
 from testboost.explore.isolation import can_isolate, drive_isolated
 from testboost.explore.learning import learn_inputs
 from testboost.explore.reach import Reach, compute_reach
 from testboost.explore.schema import SchemaSetup, create_schema
-from testboost.explore.seeding import Seed, enum_values, more_rows, seed_rows
+from testboost.explore.seeding import (
+    Seed,
+    enum_values,
+    more_rows,
+    seed_rows,
+    seed_user_parents,
+)
 from testboost.explore.values import protected_columns, secret_columns
 from testboost.inventory import Handler, Route
 from testboost.sandbox import Sandbox, user_frame_location
@@ -156,6 +168,10 @@ def explore(
         database = SandboxDatabase.discover(sandbox.directory)
         try:
             enums = enum_values(app)
+            seeded = Seed(counter=100 + 1000 * seed, json_text=json_columns(_source_roots(app)))
+            user_rows_table = find_user_table(database)
+            if user_rows_table is not None:
+                seed_user_parents(database, user_rows_table, seeded, enums)
             users, recipe, user_table = (
                 make_identities(app, routes, inputs, database, enums, auth)
                 if database.tables
@@ -168,7 +184,6 @@ def explore(
             }
             if user_table is not None and len(user_table.primary_key) == 1:
                 owner_columns[user_table.name] = user_table.primary_key[0]
-            seeded = Seed(counter=100 + 1000 * seed, json_text=json_columns(_source_roots(app)))
             seed_rows(
                 database,
                 seeded,

@@ -98,6 +98,35 @@ def seed_rows(
                 break
 
 
+def seed_user_parents(
+    database: SandboxDatabase,
+    user_table: TableInfo,
+    seed: Seed,
+    enums: Mapping[tuple[str, str], tuple[str, ...]],
+    per_table: int = 2,
+) -> None:
+    """Fill the empty tables the user table points at (roles, groups) before users are made.
+
+    A user the app makes belongs to a role the app made whole (flasky's ``Role.__init__`` sets
+    ``permissions``); a role row with only its required columns (``permissions`` NULL) makes
+    ``user.can(...)`` crash on every page, which is testboost's doing. Seeded first, full rows
+    are the ones the users are given.
+    """
+    for fk in user_table.foreign_keys:
+        parent = database.table(fk.parent_table)
+        if parent is None or parent.name == user_table.name or database.read()[parent.name]:
+            continue
+        if any(p.parent_table == user_table.name for p in parent.foreign_keys):
+            continue
+        seed.keys[parent.name] = []
+        for index in range(per_table):
+            try:
+                row = _row(parent, index, seed, enums, None, ())
+                seed.keys[parent.name].append(database.insert(parent, row))
+            except Exception:  # a parent it cannot make whole: the identities make their own
+                break
+
+
 def more_rows(
     database: SandboxDatabase,
     table: TableInfo,
