@@ -403,6 +403,32 @@ def test_query_args_with_type_and_default() -> None:
     assert not spec.json_body and not spec.form_body
 
 
+class CaseInsensitiveDict(dict[str, Any]):
+    """Stands for ``requests.structures.CaseInsensitiveDict`` (httpbin wraps its query so)."""
+
+
+def test_query_read_through_a_mapping_wrapper_keeps_its_keys_and_casts() -> None:
+    app = _app()
+
+    @app.get("/drip")
+    def drip() -> Any:
+        args = CaseInsensitiveDict(request.args.items())
+        duration = float(args.get("duration", 2))
+        return jsonify(duration, int(args["code"]))
+
+    @app.get("/plain")
+    def plain() -> Any:  # a class that is not a mapping wrapper: nothing learned from it
+        value = ValueError(request.args.items())
+        return jsonify(str(value))
+
+    spec = infer_inputs(_view(app, "drip"))
+    assert _fields(spec) == [
+        ("query", "duration", "float", False, 2),
+        ("query", "code", "int", True, None),
+    ]
+    assert infer_inputs(_view(app, "plain")).fields == ()
+
+
 def test_form_values_headers_files_cookies() -> None:
     app = _app()
 

@@ -177,6 +177,29 @@ def test_missing_404_allows_a_put_that_creates_the_object() -> None:
     assert run("missing-404", [valid, upsert]) == []
 
 
+def test_missing_404_fires_high_on_a_child_created_under_a_parent_that_does_not_exist() -> None:
+    rule = "/api/orders/<int:order_id>/items"
+    valid = exchange(method="POST", rule=rule, status=201, json_body={"id": 3})
+    orphan = exchange(
+        "unknown-id",
+        method="POST",
+        rule=rule,
+        field="order_id",
+        location="path",
+        status=201,
+        json_body={"id": 4},
+        changes=(changed.insert("order_items", 4, id=4, order_id=99999),),
+    )
+    (finding,) = run("missing-404", [valid, orphan])
+    assert finding.severity == "high"
+    assert finding.message == (
+        "answered 201 for an order id that does not exist and stored a row in order_items under it, "
+        "expected 404"
+    )
+    refused = exchange("unknown-id", method="POST", rule=rule, status=404, json_body={})
+    assert run("missing-404", [valid, refused]) == []
+
+
 # -- validation-gap -----------------------------------------------------------------------------
 
 

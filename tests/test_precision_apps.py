@@ -71,3 +71,26 @@ def test_services_unimplemented_actions_and_shared_causes(
     # no JSON handler: one finding per status, not one per route
     statuses = sorted(f["status"] for f in report["findings"] if f["check"] == "non-json-error")
     assert statuses == sorted(set(statuses))
+
+
+def test_children_of_missing_parents_json_columns_and_public_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = scan("parents_app:create_app()", tmp_path, monkeypatch)
+    found = {(f["check"], f["method"], f["rule"], f["severity"]) for f in report["findings"]}
+    # a child created under a parent that does not exist, by body and by path; a nested list too
+    assert ("validation-gap", "POST", "/api/tracks", "high") in found
+    assert ("missing-404", "POST", "/api/albums/<int:album_id>/tracks", "high") in found
+    assert ("missing-404", "GET", "/api/albums/<int:album_id>/tracks", "medium") in found
+    (gap,) = [f for f in report["findings"] if f["check"] == "validation-gap"]
+    assert gap["message"].endswith("stored tracks.album_id = 99999")
+    # the checked twin refuses it; the JSON column is seeded with JSON, so its reader works;
+    # the SECRET_KEY default written in the code is no leak
+    rules = {f["rule"] for f in report["findings"]}
+    assert "/api/checked/tracks" not in rules
+    assert not [
+        f
+        for f in report["findings"]
+        if f["rule"] == "/api/notes/<int:note_id>" and "JSONDecodeError" in f["message"]
+    ]
+    assert not [f for f in report["findings"] if f["check"] == "data-leak"]

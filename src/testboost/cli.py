@@ -22,6 +22,7 @@ from rich.console import Console
 from testboost import __version__
 from testboost.compat import missing_signals, path_option_type
 from testboost.errors import InternalError, UsageError, stage
+from testboost.hashseed import pin_hash_seed
 from testboost.inventory import Route, build_inventory
 from testboost.report.console import is_plain, make_console
 from testboost.report.files import json_text, write_json_atomic, write_output
@@ -232,6 +233,7 @@ def main() -> None:
     the tests you already have, and `ci init` puts the audit gate in CI. Try `testboost demo`
     in a testboost checkout.
     """
+    pin_hash_seed()
 
 
 @main.command()

@@ -463,6 +463,17 @@ class _Analyser(ast.NodeVisitor):
                 return self.source(node.args[0])
         if isinstance(f, ast.Name) and f.id in ("dict", "deepcopy") and len(node.args) == 1:
             return self.source(node.args[0])
+        if _is_mapping_wrapper(f) and len(node.args) == 1:
+            # CaseInsensitiveDict(request.args.items()), MultiDict(request.form): the same keys
+            arg = node.args[0]
+            if (
+                isinstance(arg, ast.Call)
+                and isinstance(arg.func, ast.Attribute)
+                and arg.func.attr in ("items", "to_dict", "copy")
+                and not arg.args
+            ):
+                arg = arg.func.value
+            return self.source(arg)
         if self.depth == 0:
             return self._helper_returns_source(node)
         return None
@@ -1256,3 +1267,15 @@ def path_casts(func: Callable[..., Any], names: Iterable[str]) -> dict[str, str]
         ):
             casts.setdefault(node.args[0].id, node.func.id)
     return casts
+
+
+def _is_mapping_wrapper(func: ast.expr) -> bool:
+    """A class called on a mapping (``CaseInsensitiveDict``, ``structures.MultiDict``)."""
+    name = (
+        func.id
+        if isinstance(func, ast.Name)
+        else func.attr
+        if isinstance(func, ast.Attribute)
+        else ""
+    )
+    return name[:1].isupper() and ("Dict" in name or "Map" in name)

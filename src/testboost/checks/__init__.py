@@ -187,14 +187,19 @@ def run_checks(
     # and one that failed because a service the sandbox does not run (Redis, SMTP...) was not
     # there shows the environment: the report has one note per service (environment.py)
     from testboost.checks.background import without_background
-    from testboost.checks.environment import unavailable_service
 
+    # and one sent to a route that only redirects to the app's first-run setup page
+    from testboost.checks.environment import setup_wall, unavailable_service
+
+    wall = setup_wall(exchanges)
+    behind = wall[1] if wall is not None else frozenset()
     judged = [
         exchange
         for exchange in exchanges
         if not exchange.host
         and (exchange.error is None or not exchange.error.missing_schema)
         and unavailable_service(exchange) is None
+        and exchange.rule not in behind
     ]
     # what every request of a user writes whatever the route (last_seen, a session row, a view
     # counter) is not the route's write: the write-based checks judge the changes net of it

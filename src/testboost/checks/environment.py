@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from testboost.explore.exchange import Exchange, RaisedError
 
@@ -127,3 +128,63 @@ def is_deliberately_unimplemented(exchange: Exchange) -> bool:
     return error.type == "NotImplementedError" or bool(
         re.search(r"\bnot (?:been |yet )?implemented\b", error.message, re.IGNORECASE)
     )
+
+
+#: the smallest share of an app's routes that must redirect to one page to call it a wall
+_WALL_SHARE = 0.5
+_WALL_MIN_ROUTES = 5
+_LOGIN_PAGE = re.compile(r"log_?in|sign_?in|auth|sso|oauth", re.IGNORECASE)
+
+
+def setup_wall(exchanges: Sequence[Exchange]) -> tuple[str, frozenset[str]] | None:
+    """The page most routes redirect every request to, and those routes, when there is one.
+
+    An app that is not configured yet (CTFd before its ``/setup`` wizard ran, an installer)
+    answers nearly every route with a redirect to its setup page; what those routes do is not
+    reached, so what they answered says nothing about them. A login page is not such a wall
+    (guarded routes redirect there by design): only a page whose name is not a login's counts,
+    and only when at least half of the routes (and five) send every request there.
+    """
+    targets: dict[str, set[str]] = {}
+    rules: set[str] = set()
+    for exchange in exchanges:
+        rules.add(exchange.rule)
+        targets.setdefault(exchange.rule, set()).add(_redirect_path(exchange) or "")
+    walled: dict[str, set[str]] = {}
+    for rule, seen in targets.items():
+        if len(seen) == 1 and (page := next(iter(seen))):
+            walled.setdefault(page, set()).add(rule)
+    if not walled:
+        return None
+    page, behind = max(walled.items(), key=lambda item: (len(item[1]), item[0]))
+    if (
+        len(behind) < max(_WALL_MIN_ROUTES, _WALL_SHARE * len(rules))
+        or _LOGIN_PAGE.search(page)
+        or page in behind
+    ):
+        return None
+    return page, frozenset(behind)
+
+
+def _redirect_path(exchange: Exchange) -> str | None:
+    if not 300 <= exchange.status < 400:
+        return None
+    location = next((v for k, v in exchange.headers if k.lower() == "location"), "")
+    return urlsplit(location).path or None
+
+
+def setup_wall_notes(exchanges: Sequence[Exchange]) -> list[str]:
+    """One note when the app sends most routes to a setup page (see :func:`setup_wall`)."""
+    wall = setup_wall(exchanges)
+    if wall is None:
+        return []
+    page, behind = wall
+    names = sorted(behind)
+    shown = ", ".join(names[:_SHOWN]) + (
+        f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else ""
+    )
+    return [
+        f"the app looks unconfigured: {len(names)} routes answer every request with a redirect "
+        f"to {page} (a first-run setup page); they were not reached beyond it and are not "
+        f"judged: {shown}. Configure the app first (its setup) to probe them"
+    ]

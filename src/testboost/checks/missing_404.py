@@ -1,8 +1,10 @@
 """``missing-404``: a lookup of something that does not exist answers 2xx instead of 404.
 
 Judged on ``unknown-id`` exchanges of routes whose valid request, with a real id, also answers
-2xx: if the app answers the same with and without the object, it never looked. A request that
-inserted a row (an upsert by ``PUT``) is allowed, and 5xx belongs to ``server-error``.
+2xx: if the app answers the same with and without the object, it never looked (medium). A
+``PUT`` that inserted a row (an upsert) is allowed, and 5xx belongs to ``server-error``. Any
+other request that inserted a row made a child under a parent that does not exist
+(``POST /posts/99999/comments`` stored a comment of no post): stored garbage, high.
 """
 
 from __future__ import annotations
@@ -26,7 +28,17 @@ def missing_404(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[Fi
             continue
         if (exchange.method, exchange.rule) not in found:
             continue
-        if any(change.kind == "insert" for change in exchange.changes):
+        inserted = [change for change in exchange.changes if change.kind == "insert"]
+        if inserted and exchange.method == "PUT":
+            continue
+        if inserted:
+            yield Finding.from_exchange(
+                CHECK,
+                "high",
+                exchange,
+                f"answered {exchange.status} {describe_input(exchange)} and stored a row in "
+                f"{inserted[0].table} under it, expected 404",
+            )
             continue
         yield Finding.from_exchange(
             CHECK,

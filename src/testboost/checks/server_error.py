@@ -6,7 +6,8 @@ implemented" the app raises on purpose, is an answer, not a crash; a service the
 run (Redis, SMTP...) is a note (see :mod:`testboost.checks.environment`).
 
 The same exception type at the same ``file:line`` is one cause: on several methods or routes it is
-one finding listing them all. High: a crash.
+one finding listing them all; so is every ``OverflowError`` of an integer past 64 bits (the
+database driver refusing it, whichever view line handed it on). High: a crash.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from testboost.checks.environment import is_deliberately_unimplemented
 from testboost.checks.outbound_network import blocked_network_fallout
 from testboost.checks.sql_injection import injection_errors
 from testboost.explore.exchange import Exchange, ProbeFacts
+from testboost.explore.values import HUGE_INT
 
 CHECK = "server-error"
 _FRAME = re.compile(r'File "([^"]+)", line (\d+)')
@@ -59,6 +61,10 @@ def _cause(exchange: Exchange) -> str | None:
     error = exchange.error
     if error is None or exchange.timed_out:
         return None
+    if error.type == "OverflowError" and str(exchange.case.value) == str(HUGE_INT):
+        # every lookup of an id past 64 bits overflows the same driver: one cause, whichever
+        # view line handed the id on
+        return "OverflowError for an integer past 64 bits"
     if error.location:
         return f"{error.type} at {error.location}"
     # raised in a library the app uses: the line that raised it is the cause

@@ -185,11 +185,18 @@ def _param_value(
     if param.type == "uuid":
         return UNKNOWN_UUID, table
     for t in world.database.tables:
-        column = t.column(param.name)
-        if column is not None:
-            rows = list(world.database.read()[t.name].values())
-            if rows:
-                return rows[min(row, len(rows) - 1)][param.name], t
+        if t.column(param.name) is None:
+            continue
+        # a row testboost wrote gives the value it wrote: one the app set later (a token made
+        # at login with secrets.token_hex) is new in every run, and no suite could rebuild it
+        own = world.database.written.get(t.name, {})
+        values = [
+            own[key].get(param.name) if key in own else stored[param.name]
+            for key, stored in world.database.read()[t.name].items()
+        ]
+        values = [value for value in values if value is not None]
+        if values:
+            return values[min(row, len(values) - 1)], t
     return "tb-value", table
 
 
@@ -405,6 +412,23 @@ def plan_requests(
             yield Planned(
                 Case(variant.kind, variant.description, f.name, f.location, variant.value),
                 request(json_body=changed),
+            )
+        parent = table_for_name(f.name, world.database) if f.name.endswith("_id") else None
+        if (
+            parent is not None
+            and parent.name != world.user_table
+            and world.seed.keys.get(parent.name)
+        ):
+            # a child made under a parent that does not exist: stored, it points at nothing
+            yield Planned(
+                Case(
+                    "malformed",
+                    f"{f.name} names a {parent.name} row that does not exist",
+                    f.name,
+                    f.location,
+                    UNKNOWN_INT,
+                ),
+                request(json_body={**body, f.name: UNKNOWN_INT}),
             )
         if f.required and not form:
             yield Planned(

@@ -53,6 +53,11 @@ class ColumnInfo:
         return "str"
 
     @property
+    def binary(self) -> bool:
+        """Whether the column holds bytes (``BLOB``, ``BINARY``, ``BYTEA``): text goes in encoded."""
+        return any(word in self.declared.upper() for word in ("BLOB", "BINARY", "BYTEA"))
+
+    @property
     def length(self) -> int | None:
         """The declared length of a ``VARCHAR(n)``, if any."""
         match = re.search(r"CHAR\s*\((\d+)\)", self.declared, re.IGNORECASE)
@@ -85,6 +90,8 @@ class SandboxDatabase:
     def __init__(self, tables: tuple[TableInfo, ...]) -> None:
         self.tables = tables
         self._connections: dict[Path, sqlite3.Connection] = {}
+        #: the rows testboost itself wrote (table -> primary key -> values as written), in order
+        self.written: Rows = {}
 
     @classmethod
     def discover(cls, directory: Path) -> SandboxDatabase:
@@ -137,7 +144,19 @@ class SandboxDatabase:
         return rows
 
     def insert(self, table: TableInfo, values: Mapping[str, Any]) -> tuple[Any, ...]:
-        """Insert a row and return its primary key."""
+        """Insert a row and return its primary key; text for a bytes column goes in encoded.
+
+        (SQLAlchemy's ``LargeBinary`` reads ``bytes(value)`` back, which fails on text, and the
+        app itself only ever stores bytes there.)
+        """
+        values = {
+            name: value.encode()
+            if isinstance(value, str)
+            and (column := table.column(name)) is not None
+            and column.binary
+            else value
+            for name, value in values.items()
+        }
         connection = self._connection(table.file)
         names = list(values)
         columns = ", ".join(f'"{n}"' for n in names)
@@ -152,9 +171,15 @@ class SandboxDatabase:
             connection.rollback()  # an open transaction would make the file unrestorable
             raise
         keys = table.primary_key
-        if keys == ("rowid",) or (len(keys) == 1 and keys[0] not in values):
-            return (cursor.lastrowid,)
-        return tuple(values[k] for k in keys)
+        key = tuple(values[k] for k in keys) if all(k in values for k in keys) else None
+        if key is None and len(keys) == 1:
+            key = (cursor.lastrowid,)
+        if key is not None:
+            self.written.setdefault(table.name, {})[key] = {
+                **({keys[0]: key[0]} if len(keys) == 1 else {}),
+                **values,
+            }
+        return key if key is not None else tuple(values.get(k) for k in keys)
 
     def versions(self) -> tuple[int, ...]:
         """SQLite's ``data_version`` of every file: it moves when another connection commits.
@@ -181,6 +206,13 @@ class SandboxDatabase:
         except sqlite3.Error:
             connection.rollback()
             raise
+        own = self.written.get(table.name, {}).get(tuple(key))
+        if own is not None:
+            own.update(values)
+
+    def written_rows(self) -> Rows:
+        """A copy of :attr:`written`: the rows testboost wrote itself, not the app."""
+        return {t: {k: dict(row) for k, row in rows.items()} for t, rows in self.written.items()}
 
     # -- snapshots --------------------------------------------------------------------------------
 

@@ -207,7 +207,9 @@ class ProbeFacts:
     response (``SECRET_KEY``, ``JWT_SECRET_KEY``, ...); ``protected_columns`` maps a table to the
     columns a client must not set; ``seed_rows`` is the seeded database every exchange starts
     from (table -> primary key -> row). A user's own row counts as owned by that user: the user
-    table's owner column is its primary key.
+    table's owner column is its primary key. ``written_rows`` are the rows of ``seed_rows`` that
+    testboost wrote itself, with the values it wrote (the app's own rows, and what the app changed
+    since, such as a login time, are not in them): what a generated suite writes again.
     """
 
     app: str
@@ -220,6 +222,9 @@ class ProbeFacts:
     secret_columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     guarded: Mapping[tuple[str, str], str] = field(default_factory=dict)
     seed_rows: Mapping[str, Mapping[tuple[Any, ...], Mapping[str, Any]]] = field(
+        default_factory=dict
+    )
+    written_rows: Mapping[str, Mapping[tuple[Any, ...], Mapping[str, Any]]] = field(
         default_factory=dict
     )
 

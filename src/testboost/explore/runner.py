@@ -19,11 +19,14 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, got_request_exception
 
 from testboost.analysis.inputs import InputSpec, infer_inputs
+from testboost.analysis.json_columns import json_columns
+from testboost.analysis.literals import public_literals
 from testboost.compat import (
     configured_mappers,
     declarative_registry,
@@ -50,12 +53,25 @@ from testboost.explore.exchange import (
     RaisedError,
 )
 from testboost.explore.fuzz import fuzz_body
-from testboost.explore.identity import ADMIN, AuthRecipe, Identity, make_identities
+from testboost.explore.identity import (
+    ADMIN,
+    AuthRecipe,
+    Identity,
+    find_user_table,
+    make_identities,
+)
 from testboost.explore.isolation import can_isolate, drive_isolated
 from testboost.explore.learning import learn_inputs
 from testboost.explore.reach import Reach, compute_reach
 from testboost.explore.schema import SchemaSetup, create_schema
-from testboost.explore.seeding import ROWS_PER_PARENT, Seed, enum_values, grow_rows, seed_rows
+from testboost.explore.seeding import (
+    ROWS_PER_PARENT,
+    Seed,
+    enum_values,
+    grow_rows,
+    seed_rows,
+    seed_user_parents,
+)
 from testboost.explore.values import protected_columns, secret_columns
 from testboost.inventory import Handler, Route
 from testboost.sandbox import Sandbox, user_frame_location
@@ -218,6 +234,10 @@ def explore(
         database = SandboxDatabase.discover(sandbox.directory)
         try:
             enums = enum_values(app)
+            seeded = Seed(counter=100 + 1000 * seed, json_text=json_columns(_source_roots(app)))
+            user_rows_table = find_user_table(database)
+            if user_rows_table is not None:
+                seed_user_parents(database, user_rows_table, seeded, enums)
             users, recipe, user_table = (
                 make_identities(app, routes, inputs, database, enums, auth)
                 if database.tables
@@ -230,7 +250,6 @@ def explore(
             }
             if user_table is not None and len(user_table.primary_key) == 1:
                 owner_columns[user_table.name] = user_table.primary_key[0]
-            seeded = Seed(counter=100 + 1000 * seed)
             seed_rows(
                 database,
                 seeded,
@@ -470,14 +489,22 @@ def _acting_user(
     return "A"
 
 
+def _source_roots(app: Flask) -> tuple[Path, ...]:
+    """Where the app's own source is: the project directory and the app's package."""
+    return (Path.cwd(), Path(app.root_path))
+
+
 def _facts(
     app: Flask, spec: str, routes: tuple[Route, ...], world: World, seeded: Rows
 ) -> ProbeFacts:
-    secrets = tuple(
+    configured = [
         str(app.config[name])
         for name in _SECRET_SETTINGS
         if isinstance(app.config.get(name), str) and len(str(app.config[name])) >= 8
-    )
+    ]
+    # a default the app's own code spells out is public: every copy of the code has it
+    public = public_literals(configured, _source_roots(app))
+    secrets = tuple(value for value in configured if value not in public)
     return ProbeFacts(
         app=spec,
         users={name: identity.key for name, identity in world.users.items()},
@@ -502,6 +529,7 @@ def _facts(
             for h in r.handlers
         },
         seed_rows=seeded,
+        written_rows=world.database.written_rows(),
     )
 
 

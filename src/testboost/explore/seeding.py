@@ -22,10 +22,15 @@ from testboost.explore.values import valid_value
 
 @dataclass
 class Seed:
-    """The rows seeded per table (primary keys, in order) and the counter for unique values."""
+    """The rows seeded per table (primary keys, in order) and the counter for unique values.
+
+    ``json_text`` maps a column name the app stores JSON text in (see
+    :mod:`testboost.analysis.json_columns`) to the empty JSON value it is seeded with.
+    """
 
     keys: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     counter: int = 100
+    json_text: Mapping[str, str] = field(default_factory=dict)
 
     def next(self) -> int:
         """A fresh number for unique values."""
@@ -48,12 +53,18 @@ def enum_values(app: Flask) -> dict[tuple[str, str], tuple[str, ...]]:
 
 
 def column_value(
-    column: ColumnInfo, n: int, enums: Mapping[tuple[str, str], tuple[str, ...]], table: str
+    column: ColumnInfo,
+    n: int,
+    enums: Mapping[tuple[str, str], tuple[str, ...]],
+    table: str,
+    json_text: Mapping[str, str] | None = None,
 ) -> Any:
-    """A storable valid value for a column."""
+    """A storable valid value for a column: one of its enum's values, JSON where the app keeps JSON."""
     allowed = enums.get((table, column.name))
     if allowed:
         return allowed[0]
+    if column.affinity in ("str", "json") and column.name in (json_text or {}):
+        return (json_text or {})[column.name]
     value = valid_value(column.name, column.affinity, n, length=column.length)
     if column.affinity == "bool" or isinstance(value, bool):
         return int(bool(value))
@@ -85,6 +96,35 @@ def seed_rows(
             try:
                 seed.keys[table.name].append(database.insert(table, row))
             except Exception:
+                break
+
+
+def seed_user_parents(
+    database: SandboxDatabase,
+    user_table: TableInfo,
+    seed: Seed,
+    enums: Mapping[tuple[str, str], tuple[str, ...]],
+    per_table: int = 2,
+) -> None:
+    """Fill the empty tables the user table points at (roles, groups) before users are made.
+
+    A user the app makes belongs to a role the app made whole (flasky's ``Role.__init__`` sets
+    ``permissions``); a role row with only its required columns (``permissions`` NULL) makes
+    ``user.can(...)`` crash on every page, which is testboost's doing. Seeded first, full rows
+    are the ones the users are given.
+    """
+    for fk in user_table.foreign_keys:
+        parent = database.table(fk.parent_table)
+        if parent is None or parent.name == user_table.name or database.read()[parent.name]:
+            continue
+        if any(p.parent_table == user_table.name for p in parent.foreign_keys):
+            continue
+        seed.keys[parent.name] = []
+        for index in range(per_table):
+            try:
+                row = _row(parent, index, seed, enums, None, ())
+                seed.keys[parent.name].append(database.insert(parent, row))
+            except Exception:  # a parent it cannot make whole: the identities make their own
                 break
 
 
@@ -181,5 +221,5 @@ def _row(
                 continue
             if not column.not_null:
                 continue
-        row[column.name] = column_value(column, n, enums, table.name)
+        row[column.name] = column_value(column, n, enums, table.name, seed.json_text)
     return row

@@ -117,7 +117,7 @@ class World:
     (``init-db``); none when the app makes its tables itself (in its factory). ``credential`` is the
     probe's :attr:`AuthRecipe.credential`. ``user_rows`` are written into ``user_table`` directly
     when users are not signed up through ``register_rule``; ``seed_rows`` are the other tables'
-    rows, parents first. ``sql`` says how statements are counted: ``sqlalchemy`` engine events,
+    rows, parents first. Both hold only rows testboost wrote, with the values it wrote. ``sql`` says how statements are counted: ``sqlalchemy`` engine events,
     ``sqlite3`` trace callbacks, or ``none``. ``json_api`` is true when the app answers JSON.
     """
 
@@ -224,6 +224,9 @@ def build_world(
     recipe = result.recipe
     user_table = facts.user_table if facts.users else None
     rows = facts.seed_rows
+    # only the rows testboost wrote, as it wrote them: the app makes its own rows again in the
+    # suite (in its own order), and what it changed since (a login time) is not pinned
+    written = facts.written_rows
     credential = recipe.credential if user_table else "none"
     configured = load_auth_config() if credential.startswith("configured") else None
     if credential.startswith("configured") and configured is None:
@@ -261,11 +264,13 @@ def build_world(
             )
         )
         if not register and row is not None:
-            user_rows.append(_literal_row(row, password_hash=True))
+            own = _user_row(written.get(user_table or "", {}), key)
+            user_rows.append(_literal_row(own if own is not None else row, password_hash=True))
     seed_rows = tuple(
-        (table, tuple(_literal_row(row, password_hash=False) for row in table_rows.values()))
+        (table, tuple(_literal_row(row, password_hash=False) for row in own_rows))
         for table, table_rows in rows.items()
-        if table != user_table and table_rows
+        if table != user_table
+        and (own_rows := [written[table][k] for k in table_rows if k in written.get(table, {})])
     )
     return World(
         spec=spec,
