@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import time
+import types
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -253,3 +256,47 @@ def test_a_field_that_varies_in_one_item_of_a_list_is_pinned_in_none() -> None:
         {"rank": 2, "name": ANY_VALUE},
         {"rank": 3, "name": ANY_VALUE},
     ]
+
+
+class _SlowDatabase:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def restore(self) -> None:
+        time.sleep(self.seconds)
+
+
+class _Session:
+    def __init__(self, seconds: float) -> None:
+        self.database = _SlowDatabase(seconds)
+
+
+class _Guard:
+    def __init__(self) -> None:
+        self.attempts: list[str] = []
+
+
+def _replay_job(monkeypatch: pytest.MonkeyPatch, seconds: float) -> dict[str, object]:
+    from testboost.generate import driver
+
+    monkeypatch.setattr(driver, "JOB_SECONDS", 0.3)
+    monkeypatch.setattr(driver, "_tables", lambda database: [])
+    monkeypatch.setattr(driver, "_read", lambda database, tables: {})
+    job = {"steps": [], "inspect": []}
+    return driver._run_job(types.ModuleType("conftest"), _Session(seconds), _Guard(), job)
+
+
+def test_a_replay_job_that_never_ends_is_stopped_with_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    answer = _replay_job(monkeypatch, seconds=30)
+    assert answer["error"] == "the job took more than 0.3 s"
+    assert answer["steps"] == []
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_replay_job_within_its_time_is_answered(monkeypatch: pytest.MonkeyPatch) -> None:
+    answer = _replay_job(monkeypatch, seconds=0)
+    assert answer["error"] is None
+    assert answer["changes"] == []
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

@@ -19,6 +19,7 @@ import importlib.util
 import json
 import os
 import random
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -29,6 +30,9 @@ from types import ModuleType
 from typing import Any, TextIO
 
 TEXT_LIMIT = 20000
+#: Seconds one job may take: a request the app answers only after minutes (a sleep taken from
+#: the query) makes no test, rather than a replay that never ends.
+JOB_SECONDS = 20.0
 #: Bytes of a binary body sent back as they are (its start: a file's magic number).
 HEAD_BYTES = 64
 #: Media types whose bodies are bytes whatever they decode to.
@@ -229,7 +233,31 @@ def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, An
     return changes
 
 
+class JobTimeout(BaseException):
+    """Raised in the middle of a job past :data:`JOB_SECONDS` (a BaseException: the app's own
+    ``except Exception`` must not swallow it)."""
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise JobTimeout(f"the job took more than {JOB_SECONDS:g} s")
+
+
 def _run_job(conftest: ModuleType, session: Any, guard: Any, job: dict[str, Any]) -> dict[str, Any]:
+    """One job, stopped with an error answer past :data:`JOB_SECONDS`."""
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, JOB_SECONDS)
+    try:
+        return _run_job_steps(conftest, session, guard, job)
+    except JobTimeout as timeout:
+        return {"steps": [], "error": str(timeout)}
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _run_job_steps(
+    conftest: ModuleType, session: Any, guard: Any, job: dict[str, Any]
+) -> dict[str, Any]:
     session.database.restore()
     guard.attempts.clear()
     bound: dict[str, Any] = {}
