@@ -476,11 +476,11 @@ def _merged_report(
     ignore: tuple[str, ...] = (),
 ) -> Report:
     """One report from every shard of a scan: the app's inventory, the checks over all routes."""
-    from testboost.checks import load_checks, run_checks
+    from testboost.checks import run_checks
     from testboost.report.model import SandboxSetup, build_report
     from testboost.shards import check_complete, merge_parts
 
-    _check_ids(select, ignore)
+    checks = _check_ids(select, ignore)
     check_complete(parts)
     spec = parts[0].app
     with _loaded(spec, allow_db) as (app, _sandbox), stage("inventory"):
@@ -500,7 +500,7 @@ def _merged_report(
         notes=merged.notes,
         reach=merged.reach,
         setup=SandboxSetup(first.schema, first.moved, first.hashing),
-        checks=sorted((set(select) or load_checks().keys()) - set(ignore)),
+        checks=checks,
     )
 
 
@@ -574,10 +574,10 @@ def _diagnose(
     shard: Shard | None = None,
 ) -> tuple[Report, ProbeResult, tuple[Route, ...]]:
     """Load, inventory, explore and check one app: the diagnosis ``scan`` and ``demo`` print."""
-    from testboost.checks import load_checks, run_checks
+    from testboost.checks import run_checks
     from testboost.report.model import SandboxSetup, build_report
 
-    _check_ids(select, ignore)
+    checks = _check_ids(select, ignore)
     with _loaded(spec, allow_db) as (app, sandbox):
         with stage("inventory"):
             inventory = build_inventory(app)
@@ -600,12 +600,13 @@ def _diagnose(
         notes=result.notes,
         reach=result.reach,
         setup=SandboxSetup(result.schema, moved, hashing),
-        checks=sorted((set(select) or load_checks().keys()) - set(ignore)),
+        checks=checks,
     )
     return report, result, inventory
 
 
-def _check_ids(select: tuple[str, ...], ignore: tuple[str, ...]) -> None:
+def _check_ids(select: tuple[str, ...], ignore: tuple[str, ...]) -> list[str]:
+    """The ids of the checks that run, sorted; a usage error on an unknown id."""
     from testboost.checks import load_checks
 
     unknown = sorted({*select, *ignore} - load_checks().keys())
@@ -614,6 +615,7 @@ def _check_ids(select: tuple[str, ...], ignore: tuple[str, ...]) -> None:
             f"Unknown check id {', '.join(map(repr, unknown))}: use one of "
             f"{', '.join(sorted(load_checks()))}."
         )
+    return sorted((set(select) or load_checks().keys()) - set(ignore))
 
 
 def _explore_with_progress(
