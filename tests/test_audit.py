@@ -49,7 +49,7 @@ def start_audit(args: list[str], cwd: Path, json_path: Path) -> subprocess.Popen
 
 
 def finish(process: subprocess.Popen[str], json_path: Path) -> Audit:
-    stdout, stderr = process.communicate(timeout=400)
+    stdout, stderr = process.communicate(timeout=1800)  # a hang guard, far past a loaded machine
     document = json.loads(json_path.read_text()) if json_path.exists() else None
     return Audit(process.returncode, stdout, stderr, document)
 
