@@ -35,7 +35,7 @@ def run_testboost(project: Path, *args: str) -> subprocess.CompletedProcess[str]
         capture_output=True,
         text=True,
         env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "HOME": str(project.parent / "home")},
-        timeout=300,
+        timeout=1800,  # a hang guard, far past a loaded machine
         check=False,
     )
 
@@ -47,7 +47,7 @@ def run_suite(suite: Path) -> subprocess.CompletedProcess[str]:
         cwd=suite.parent,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=1800,  # a hang guard, far past a loaded machine
         check=False,
     )
 

@@ -108,7 +108,7 @@ def audit(project: Path) -> subprocess.Popen[str]:
 
 
 def result(process: subprocess.Popen[str]) -> tuple[int, str]:
-    stdout, stderr = process.communicate(timeout=120)
+    stdout, stderr = process.communicate(timeout=1800)  # a hang guard, far past a loaded machine
     return process.returncode, stdout + stderr
 
 

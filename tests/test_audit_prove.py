@@ -166,9 +166,11 @@ def test_a_test_catching_one_break_is_real_and_one_catching_none_is_hollow() -> 
 
 
 def prove(**options: float) -> SuiteRun:
-    prove_options = ProveOptions("on", options.get("budget", 120.0), int(options.get("workers", 1)))
+    prove_options = ProveOptions(
+        "on", options.get("budget", 1800.0), int(options.get("workers", 1))
+    )
     return run_suite(
-        Path("tests"), root=PROVEAPP, timeout=300, measure_files=[], prove=prove_options
+        Path("tests"), root=PROVEAPP, timeout=1800, measure_files=[], prove=prove_options
     )
 
 

@@ -92,7 +92,7 @@ def test_server_error_reports_a_5xx_without_exception_and_a_time_out() -> None:
         method="POST",
         status=500,
         timed_out=True,
-        seconds=5.002,
+        seconds=5.9,  # measured on a loaded machine: the message gives the limit
         error=raised("RequestTimeout", "the request did not finish in 5 s"),
     )
     assert messages("server-error", [unavailable, slow]) == [

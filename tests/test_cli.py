@@ -23,7 +23,7 @@ def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[s
         capture_output=True,
         text=True,
         env={**os.environ, "NO_COLOR": "1", **env},
-        timeout=120,
+        timeout=1800,  # a hang guard, far past a loaded machine
     )
 
 
@@ -123,7 +123,7 @@ def test_flask_subcommand_uses_flask_app(apps_dir: Path) -> None:
         capture_output=True,
         text=True,
         env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
+        timeout=1800,  # a hang guard, far past a loaded machine
     )
     assert result.returncode == 0, result.stderr
     assert "/hello/<name>" in result.stdout

@@ -276,10 +276,10 @@ class _Guard:
         self.attempts: list[str] = []
 
 
-def _replay_job(monkeypatch: pytest.MonkeyPatch, seconds: float) -> dict[str, object]:
+def _replay_job(monkeypatch: pytest.MonkeyPatch, seconds: float, limit: float) -> dict[str, object]:
     from testboost.generate import driver
 
-    monkeypatch.setattr(driver, "JOB_SECONDS", 0.3)
+    monkeypatch.setattr(driver, "JOB_SECONDS", limit)
     monkeypatch.setattr(driver, "_tables", lambda database: [])
     monkeypatch.setattr(driver, "_read", lambda database, tables: {})
     job = {"steps": [], "inspect": []}
@@ -289,14 +289,15 @@ def _replay_job(monkeypatch: pytest.MonkeyPatch, seconds: float) -> dict[str, ob
 def test_a_replay_job_that_never_ends_is_stopped_with_an_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    answer = _replay_job(monkeypatch, seconds=30)
+    answer = _replay_job(monkeypatch, seconds=30, limit=0.3)
     assert answer["error"] == "the job took more than 0.3 s"
     assert answer["steps"] == []
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
 def test_a_replay_job_within_its_time_is_answered(monkeypatch: pytest.MonkeyPatch) -> None:
-    answer = _replay_job(monkeypatch, seconds=0)
+    # a limit no loaded machine reaches on a job that does nothing
+    answer = _replay_job(monkeypatch, seconds=0, limit=60)
     assert answer["error"] is None
     assert answer["changes"] == []
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

@@ -28,7 +28,7 @@ def _testboost(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "HOME": str(project.parent)},
-        timeout=300,
+        timeout=1800,  # a hang guard, far past a loaded machine
         check=False,
     )
 
@@ -51,7 +51,7 @@ def _pytest(suite: Path, *options: str, hash_seed: int = 0) -> subprocess.Comple
         capture_output=True,
         text=True,
         env={"PATH": "/usr/bin:/bin", "PYTHONHASHSEED": str(hash_seed)},
-        timeout=300,
+        timeout=1800,  # a hang guard, far past a loaded machine
         check=False,
     )
 

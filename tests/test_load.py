@@ -136,7 +136,7 @@ def _load(app: str, csv_prefix: Path, cwd: Path, *extra: str) -> Run:
         env=_environment(tag),
         capture_output=True,
         text=True,
-        timeout=400,
+        timeout=1800,  # a hang guard, far past a loaded machine
         check=False,
     )
     return Run(done.returncode, done.stdout, done.stderr, csv_prefix, tag)

@@ -94,3 +94,35 @@ def test_children_of_missing_parents_json_columns_and_public_defaults(
         if f["rule"] == "/api/notes/<int:note_id>" and "JSONDecodeError" in f["message"]
     ]
     assert not [f for f in report["findings"] if f["check"] == "data-leak"]
+
+
+def test_new_input_classes_find_each_defect_and_spare_its_correct_twin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = scan("inputs_app:create_app()", tmp_path, monkeypatch)
+    places = {
+        (f["check"], f["severity"], r["method"], r["rule"])
+        for f in report["findings"]
+        for r in f["routes"]
+    }
+    # integers past 64 bits, in a path id and in a numeric query value
+    assert ("server-error", "high", "GET", "/api/items/<int:item_id>") in places
+    assert ("server-error", "high", "GET", "/api/items") in places
+    overflow = next(f for f in report["findings"] if "OverflowError" in f["message"])
+    assert "18446744073709551616" in overflow["message"]
+    # CR/LF in a redirect target: Werkzeug refuses the Location header
+    crlf = next(
+        f for f in report["findings"] if f["check"] == "server-error" and f["rule"] == "/go"
+    )
+    assert "newline" in crlf["message"] and "X-Injected" in crlf["message"]
+    # CR/LF in a query value the view writes into a response header
+    (header,) = [f for f in report["findings"] if f["rule"] == "/api/export"]
+    assert header["check"] == "server-error" and "newline" in header["message"]
+    # null for a required field that only its key's presence guards
+    (null,) = [f for f in report["findings"] if f["rule"] == "/api/items" and f["method"] == "POST"]
+    assert null["check"] == "server-error" and "'name' is NULL" in null["message"]
+    # a child under a parent that does not exist, and the list of such a parent's children
+    assert ("missing-404", "high", "POST", "/api/shelves/<int:shelf_id>/items") in places
+    assert ("missing-404", "medium", "GET", "/api/shelves/<int:shelf_id>/items") in places
+    # the twins handle every one of these inputs: nothing is said of them
+    assert not [p for p in places if p[3].startswith(("/api/safe/", "/safe/"))]

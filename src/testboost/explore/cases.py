@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from testboost.analysis.headers import writes_headers
 from testboost.analysis.inputs import Field, InputSpec, path_casts
 from testboost.explore.database import SandboxDatabase, TableInfo
 from testboost.explore.exchange import Case, ProbeRequest
@@ -495,6 +496,11 @@ def plan_requests(
                 yield Planned(
                     Case(kind, description, f.name, "query", value),
                     request(query_args={**query, f.name: value}),
+                )
+            if writes_headers(handler.function):  # the value may end up in a header
+                yield Planned(
+                    Case("malformed", f"{f.name} carries CR/LF", f.name, "query", CRLF_TARGET),
+                    request(query_args={**query, f.name: CRLF_TARGET}),
                 )
     for f in body_fields:
         if f.location == "form" and is_redirect_target(f.name):

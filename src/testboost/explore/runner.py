@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -72,6 +70,7 @@ from testboost.explore.seeding import (
     seed_rows,
     seed_user_parents,
 )
+from testboost.explore.timelimit import time_limit
 from testboost.explore.values import protected_columns, secret_columns
 from testboost.inventory import Handler, Route
 from testboost.sandbox import Sandbox, user_frame_location
@@ -642,7 +641,7 @@ class _Recorder:
         data = b""
         escaped: BaseException | None = None
         try:
-            with _time_limit(self.timeout):
+            with time_limit(self.timeout, RequestTimeout):
                 response = client.open(**_open_arguments(request))
                 data = response.get_data()  # inside the limit: a streamed body runs view code
         except RequestTimeout as exc:
@@ -835,24 +834,3 @@ def _captured_logging() -> Iterator[list[BaseException]]:
         yield exceptions
     finally:
         logging.Logger.handle = real_handle  # type: ignore[method-assign]
-
-
-@contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt the block after ``seconds`` (main thread, POSIX); no limit elsewhere."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "setitimer"
-    ):
-        yield
-        return
-
-    def expire(signum: int, frame: Any) -> None:
-        raise RequestTimeout()
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)

@@ -19,7 +19,6 @@ import importlib.util
 import json
 import os
 import random
-import signal
 import sqlite3
 import sys
 import tempfile
@@ -28,6 +27,8 @@ import zlib
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
+
+from testboost.explore.timelimit import time_limit
 
 TEXT_LIMIT = 20000
 #: Seconds one job may take: a request the app answers only after minutes (a sleep taken from
@@ -238,21 +239,14 @@ class JobTimeout(BaseException):
     ``except Exception`` must not swallow it)."""
 
 
-def _on_alarm(signum: int, frame: Any) -> None:
-    raise JobTimeout(f"the job took more than {JOB_SECONDS:g} s")
-
-
 def _run_job(conftest: ModuleType, session: Any, guard: Any, job: dict[str, Any]) -> dict[str, Any]:
-    """One job, stopped with an error answer past :data:`JOB_SECONDS`."""
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, JOB_SECONDS)
+    """One job, stopped with an error answer past :data:`JOB_SECONDS` (time spent waiting for
+    a CPU on a loaded machine not counted)."""
     try:
-        return _run_job_steps(conftest, session, guard, job)
-    except JobTimeout as timeout:
-        return {"steps": [], "error": str(timeout)}
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        with time_limit(JOB_SECONDS, JobTimeout):
+            return _run_job_steps(conftest, session, guard, job)
+    except JobTimeout:
+        return {"steps": [], "error": f"the job took more than {JOB_SECONDS:g} s"}
 
 
 def _run_job_steps(
