@@ -30,6 +30,21 @@ WAYS = {
     "form_csrf": ("cookie", "(csrf_token from the page), session cookie"),
     "api_key": ("api-key", "API key in api_key, sent as X-API-Key"),
     "basic": ("basic", "HTTP Basic on every request (email)"),
+    "digest": ("digest", "HTTP Digest on every request (username)"),
+    "token_cookie": ("bearer", "token auth_token as cookie auth_token"),
+    "jwt_scheme": (
+        "bearer",
+        "POST /auth with a form (username, password), token jwt as Authorization: JWT",
+    ),
+    "custom_header": ("bearer", "token result.auth_token as X-Auth-Token"),
+    "api_key_query": ("api-key", "API key in api_key, sent as query ?key="),
+    "session_nonce": ("cookie", "(nonce from the page), session cookie"),
+    # Flask-WTF's CSRF check is off while testing (WTF_CSRF_ENABLED=False, as in every test
+    # setup): Flask-Security's form, read as JSON by Flask-WTF, logs in without the page
+    "security_form": (
+        "cookie",
+        "POST /login with JSON (email, username, password), session cookie",
+    ),
     "passlib_login": ("bearer", "POST /login with JSON (email, password), token access_token"),
     "nested_body": ("bearer", 'nested under "user", token user.token as Authorization: Token'),
 }
