@@ -211,6 +211,7 @@ def configured_way(c: AuthConfig) -> LoginWay:
         page=c.login if c.form else None,
         placement=placement if c.token else None,
         token_path=tuple(c.token.split(".")) if c.token else (),
+        user_field=c.user_field,
         configured=True,
     )
 
@@ -775,7 +776,9 @@ class _Logins:
     def _try_route(self, way: LoginWay, identity: Identity) -> tuple[LoginWay | None, str]:
         assert identity.client is not None and way.route is not None
         client = identity.client
-        values = {"email": identity.email or "", "username": identity.username or "", "name": ""}
+        # a login body's "name" field names the user (CTFd's form takes a name or an email)
+        name = identity.username or ""
+        values = {"email": identity.email or "", "username": name, "name": name}
         target = way.route
         headers: dict[str, str] = {}
         label = f"POST {way.route}"
@@ -865,6 +868,14 @@ class _Logins:
     def suggestion(self) -> str:
         """A ``[tool.testboost.auth]`` text that states the login testboost could not find."""
         route = self.login_routes[0] if self.login_routes else None
+        every_request = "digest" if self.evidence.digest or self.verifier.digest else ""
+        every_request = every_request or ("basic" if self.evidence.basic else "")
+        if route is None and every_request:
+            return (
+                "[tool.testboost.auth]\n"
+                f"{every_request} = true  # HTTP {every_request.title()} on every request\n"
+                'body = { username = "{username}" }  # "{email}" when users give their email'
+            )
         if route is None:
             return (
                 "[tool.testboost.auth]\n"
