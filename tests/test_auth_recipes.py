@@ -85,3 +85,32 @@ def test_each_readme_recipe_logs_in_and_a_refused_one_is_named(
     assert reach is not None and reach.unreached == reach.guarded != ()
     configured = [a for a in reach.attempts if "[tool.testboost.auth]" in a]
     assert configured and all(": logged in (" not in a for a in configured)
+
+
+def test_the_generated_suite_logs_in_with_the_digest_recipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    from testboost.cli import main
+
+    shutil.copytree(APPS / "auth", tmp_path / "auth")
+    (tmp_path / "pyproject.toml").write_text(readme_recipes()["Digest"], encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    arguments = ["generate", "--app", "auth.digest:create_app()", "--out", "tests/generated"]
+    run = CliRunner().invoke(main, arguments)
+    assert run.exit_code == 0, run.output
+    assert "(login: HTTP Digest on every request (username) ([tool.testboost.auth]))" in run.output
+    assert "no tests as user A" not in run.output
+    suite = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/generated"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert suite.returncode == 0, suite.stdout[-3000:]
+    assert "user_client" in (tmp_path / "tests" / "generated" / "test_notes.py").read_text()
