@@ -96,6 +96,30 @@ def test_flask_bcrypt_configured_at_12_rounds_hashes_at_4(cheap: list[str]) -> N
     assert not hasher.check_password_hash(made, "wrong")
 
 
+def test_an_argon2_hasher_hashes_at_its_least_cost_and_still_verifies(cheap: list[str]) -> None:
+    argon2 = pytest.importorskip("argon2")
+    hasher = argon2.PasswordHasher()
+    made = hasher.hash(PASSWORD)
+    assert made.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert hasher.verify(made, PASSWORD)
+    with pytest.raises(argon2.exceptions.VerifyMismatchError):
+        hasher.verify(made, "wrong")
+    assert any(t.startswith("argon2 t=3 m=65536 p=4 -> t=1 m=8 p=1") for t in cheap)
+
+
+def test_an_argon2_hash_stored_at_full_cost_still_verifies_and_undo_restores_it() -> None:
+    argon2 = pytest.importorskip("argon2")
+    hasher = argon2.PasswordHasher(time_cost=2, memory_cost=1024, parallelism=2)
+    stored = hasher.hash(PASSWORD)
+    undo = install_cheap_hashing()
+    try:
+        assert hasher.verify(stored, PASSWORD)
+        assert hasher.hash(PASSWORD).startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    finally:
+        undo()
+    assert hasher.hash(PASSWORD).startswith("$argon2id$v=19$m=1024,t=2,p=2$")
+
+
 def test_a_passlib_context_made_before_hashes_at_its_minimum() -> None:
     context_module = pytest.importorskip("passlib.context")
     context = context_module.CryptContext(schemes=["pbkdf2_sha256", "sha512_crypt"])

@@ -11,6 +11,7 @@ library                                   a new hash is made with
 Werkzeug ``generate_password_hash``       ``scrypt:128:8:1`` (scrypt) or 1 pbkdf2 iteration
 ``bcrypt.gensalt`` (Flask-Bcrypt too)     4 rounds (``BCRYPT_LOG_ROUNDS = 4``)
 passlib handlers and ``CryptContext``     the handler's minimum rounds
+argon2-cffi ``PasswordHasher``            1 pass over 8 KiB, 1 lane
 ========================================  ===================================================
 
 Verifying is never changed: a hash carries its own method and cost, so the cheap hashes verify
@@ -30,6 +31,7 @@ from __future__ import annotations
 # only when it is installed.
 # --- conftest ---
 import importlib
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -39,6 +41,8 @@ from typing import Any
 CHEAP_SCRYPT = "scrypt:128:8:1"
 #: bcrypt's lowest cost (log2 of the rounds).
 CHEAP_BCRYPT_ROUNDS = 4
+#: argon2's lowest cost: passes, memory in KiB (at least 8 per lane) and lanes.
+CHEAP_ARGON2 = (1, 8, 1)
 
 
 def cheap_werkzeug_method(method: str) -> str:
@@ -142,10 +146,42 @@ def _passlib(tell: Callable[[str], None]) -> Callable[[], None]:
     return lambda: setattr(handlers.HasRounds, "_generate_rounds", real)
 
 
+def _argon2(tell: Callable[[str], None]) -> Callable[[], None]:
+    """argon2-cffi: ``PasswordHasher.hash`` hashes with the least cost; ``verify`` reads the cost
+    from the hash it checks, so it is left alone (``check_needs_rehash`` says a cheap hash needs
+    rehashing, and the app's rehash on login is cheap too)."""
+    module: Any = importlib.import_module("argon2")
+    low_level: Any = importlib.import_module("argon2.low_level")
+    real = module.PasswordHasher.hash
+
+    def hash(self: Any, password: str | bytes, *, salt: bytes | None = None) -> str:
+        passes, memory, lanes = CHEAP_ARGON2
+        if (self.time_cost, self.memory_cost, self.parallelism) != CHEAP_ARGON2:
+            tell(
+                f"argon2 t={self.time_cost} m={self.memory_cost} p={self.parallelism} -> "
+                f"t={passes} m={memory} p={lanes}"
+            )
+        secret = password.encode(self.encoding) if isinstance(password, str) else password
+        made: bytes = low_level.hash_secret(
+            secret=secret,
+            salt=salt or os.urandom(self.salt_len),
+            time_cost=passes,
+            memory_cost=memory,
+            parallelism=lanes,
+            hash_len=self.hash_len,
+            type=self.type,
+        )
+        return made.decode("ascii")
+
+    module.PasswordHasher.hash = hash
+    return lambda: setattr(module.PasswordHasher, "hash", real)
+
+
 _PATCHES: tuple[tuple[str, Callable[[Callable[[str], None]], Callable[[], None]]], ...] = (
     ("werkzeug.security", _werkzeug),
     ("bcrypt", _bcrypt),
     ("passlib.utils.handlers", _passlib),
+    ("argon2", _argon2),
 )
 # --- end of conftest ---
 

@@ -36,6 +36,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from testboost.audit.expressions import dotted_name
+
 #: The smells this module adds to the scan, in the order they are tried.
 DEAD_SMELLS = ("unreachable-assertion", "empty-loop-assertion", "swallowed-assertion")
 OWN_VALUES = "own-value-assertion"
@@ -51,15 +53,6 @@ _SAFE_CALLS = frozenset(
 )
 _DRF_STATUS = re.compile(r"HTTP_(\d{3})")
 _EQUALITY = (ast.Eq, ast.In, ast.Is)
-
-
-def _dotted(expr: ast.expr) -> str | None:
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute):
-        inner = _dotted(expr.value)
-        return f"{inner}.{expr.attr}" if inner else None
-    return None
 
 
 # --- pruning dead checks -------------------------------------------------------------------------
@@ -155,7 +148,7 @@ def _terminal(stmt: ast.stmt) -> bool:
     if isinstance(stmt, ast.Return | ast.Raise | ast.Continue | ast.Break):
         return True
     if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-        return (_dotted(stmt.value.func) or "") in _TERMINAL_CALLS
+        return (dotted_name(stmt.value.func) or "") in _TERMINAL_CALLS
     return False
 
 
@@ -165,16 +158,16 @@ def _handler_swallows(handler: ast.ExceptHandler) -> bool:
     if kinds is None:
         names = ["BaseException"]
     elif isinstance(kinds, ast.Tuple):
-        names = [_dotted(e) or "" for e in kinds.elts]
+        names = [dotted_name(e) or "" for e in kinds.elts]
     else:
-        names = [_dotted(kinds) or ""]
+        names = [dotted_name(kinds) or ""]
     if not any(name.rsplit(".", 1)[-1] in _SWALLOWING for name in names):
         return False
     for node in ast.walk(ast.Module(body=handler.body, type_ignores=[])):
         if isinstance(node, ast.Raise | ast.Assert):
             return False
         if isinstance(node, ast.Call):
-            name = (_dotted(node.func) or "").rsplit(".", 1)[-1]
+            name = (dotted_name(node.func) or "").rsplit(".", 1)[-1]
             if name in ("fail", "exit") or name.lower().startswith("assert"):
                 return False
     return True
@@ -185,8 +178,8 @@ def _suppresses(stmt: ast.With | ast.AsyncWith) -> bool:
         call = item.context_expr
         if (
             isinstance(call, ast.Call)
-            and (_dotted(call.func) or "").endswith("suppress")
-            and any((_dotted(a) or "").rsplit(".", 1)[-1] in _SWALLOWING for a in call.args)
+            and (dotted_name(call.func) or "").endswith("suppress")
+            and any((dotted_name(a) or "").rsplit(".", 1)[-1] in _SWALLOWING for a in call.args)
         ):
             return True
     return False
@@ -335,7 +328,7 @@ def status_value(expr: ast.expr) -> int | None:
         if isinstance(value, str) and value[:3].isdigit():
             return int(value[:3])
         return None
-    dotted = _dotted(expr)
+    dotted = dotted_name(expr)
     if dotted is None:
         return None
     parts = dotted.split(".")

@@ -70,7 +70,8 @@ def generate_suite(
     project_root: Path,
 ) -> Suite:
     """The suite for ``app``: every request replayed through the generated conftest first."""
-    from testboost.generate.flows import budget_module, flow_module
+    from testboost.generate.budgets import budget_module
+    from testboost.generate.flows import flow_module
     from testboost.generate.plan import ModulePlan, PlannedTest
     from testboost.generate.planner import gather, plans, route_modules
     from testboost.generate.render import header, render_conftest, render_module

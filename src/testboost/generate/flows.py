@@ -1,4 +1,4 @@
-"""Flows across routes, and query budgets for list routes.
+"""Flows across routes.
 
 **Flows.** A route that creates something (a POST whose replay inserted one row, its new key in the
 answer or in the table) is linked to the routes that take that key: a route whose path value led
@@ -8,10 +8,7 @@ test creates, reads, lists, updates, reads the change, deletes and reads the 404
 steps the replays confirm. Where users log in through a route, a session flow logs in, uses the
 credential, and logs out.
 
-**Budgets.** A GET that lists rows of a table (a JSON list, or one under ``items``, ``results``
-or ``data``) is sent with the table holding 1 row and 20 rows; the number of SQL statements with
-20 must not exceed the number with 1, so an N+1 regression fails. When it already grows the test
-is an ``xfail(strict=True)`` naming the counts.
+Query budgets for list routes are in :mod:`testboost.generate.budgets`.
 """
 
 from __future__ import annotations
@@ -26,157 +23,20 @@ from testboost.checks.rules import path_values
 from testboost.generate.builder import ModuleBuilder
 from testboost.generate.calls import Caller
 from testboost.generate.expect import Known, snippets, stable
+from testboost.generate.links import Link, links, listed_items, page_table, table_of_list
 from testboost.generate.material import Group
-from testboost.generate.naming import make_test_name, resource_slug, singular
+from testboost.generate.naming import resource_slug, singular
 from testboost.generate.plan import PlannedTest
-from testboost.generate.planner import BUDGETS_MODULE, FLOWS_MODULE, Material, replay_of
+from testboost.generate.planner import FLOWS_MODULE, Material, replay_of
 from testboost.generate.pycode import identifier, literal, string
 from testboost.generate.replay import Job, Outcome, Replayer, Seen, Step
 from testboost.generate.routes import consistent
 from testboost.generate.world import World
 
 _VARIABLE = re.compile(r"<(?:([^:<>]+):)?([^<>]+)>")
-_LIST_KEYS = ("items", "results", "data")
 _LOGOUT = re.compile(r"log-?out|sign-?out", re.IGNORECASE)
-BUDGET_ROWS = (1, 20)
 
 Check = Callable[[Seen, Mapping[str, Any]], bool]
-
-
-# -- which table a route is about ------------------------------------------------------------------
-
-
-def _matches(item: Mapping[str, Any], row: Mapping[str, Any]) -> int:
-    """How many of an item's scalar fields equal the row's columns of the same name."""
-    return sum(
-        1
-        for key, value in item.items()
-        if key in row
-        and not isinstance(value, dict | list)
-        and value is not None
-        and row[key] == value
-    )
-
-
-def table_of_item(item: Any, world: World) -> tuple[str, Any] | None:
-    """The seeded row a JSON object shows (table and ``id``), when it has an id and another match."""
-    if not isinstance(item, Mapping) or "id" not in item:
-        return None
-    best: tuple[int, str, Any] | None = None
-    for table, rows in _tables(world):
-        for row in rows:
-            if row.get("id") != item["id"]:
-                continue
-            score = _matches(item, row)
-            if score >= 2 and (best is None or score > best[0]):
-                best = (score, table, item["id"])
-    return (best[1], best[2]) if best else None
-
-
-def _tables(world: World) -> list[tuple[str, Sequence[Mapping[str, Any]]]]:
-    tables: list[tuple[str, Sequence[Mapping[str, Any]]]] = list(world.seed_rows)
-    if world.user_table and world.user_rows:
-        tables.append((world.user_table, world.user_rows))
-    return tables
-
-
-def listed_items(value: Any) -> tuple[list[Any], tuple[str, ...]] | None:
-    """The list a JSON answer carries, and where: the answer itself or under items/results/data."""
-    if isinstance(value, list):
-        return value, ()
-    if isinstance(value, dict):
-        for key in _LIST_KEYS:
-            if isinstance(value.get(key), list):
-                return value[key], (key,)
-    return None
-
-
-def table_of_list(value: Any, world: World) -> str | None:
-    """The table whose seeded rows a listed answer shows."""
-    found = listed_items(value)
-    if found is None:
-        return None
-    tables = [table_of_item(item, world) for item in found[0]]
-    named = [t[0] for t in tables if t is not None]
-    return max(set(named), key=lambda t: (named.count(t), t)) if named else None
-
-
-def _page_table(text: str, world: World) -> str | None:
-    """The table at least two of whose seeded rows a page shows (by a text value unique to each)."""
-    best: tuple[int, str] | None = None
-    for table, rows in _tables(world):
-        shown = 0
-        for row in rows:
-            texts = [v for v in row.values() if isinstance(v, str) and len(v) >= 6 and " " in v]
-            if texts and any(t in text for t in texts):
-                shown += 1
-        if shown >= 2 and (best is None or shown > best[0]):
-            best = (shown, table)
-    return best[1] if best else None
-
-
-@dataclass(frozen=True)
-class Link:
-    """A route whose path variable ``param`` names a row of ``table``: how it touched it."""
-
-    group: Group
-    param: str
-    table: str
-    how: str  # "read" | "update" | "delete"
-
-
-def links(material: Material, world: World) -> list[Link]:
-    """Every (route, path variable) whose replay shows which table the variable names."""
-    found: list[Link] = []
-    for group in material.groups:
-        valid = group.valid
-        if valid is None or valid.defects or not group.route.params:
-            continue
-        pair = replay_of(material, valid.step)
-        seen = consistent(pair)
-        if pair is None or seen is None or seen.status >= 400:
-            continue
-        values = path_values(group.rule, valid.step.path)
-        for param in reversed(group.route.params):
-            raw = values.get(param.name)
-            if raw is None:
-                continue
-            value: Any = int(raw) if raw.isdigit() else raw
-            how = _how(group, param.name, pair[0], seen, value, world)
-            if how is not None:
-                found.append(Link(group, param.name, how[0], how[1]))
-                break
-    return found
-
-
-def _named(param: str, table: str) -> bool:
-    """Whether a path variable's name points at a table (``order_id`` at ``orders``): only a
-    tie-break between tables the replay shows, never evidence on its own."""
-    stem = re.sub(r"_?(id|pk|uuid|key)$", "", param.lower()) or param.lower()
-    return singular(table.lower()) == stem or table.lower().endswith(stem + "s")
-
-
-def _how(
-    group: Group, param: str, outcome: Outcome, seen: Seen, value: Any, world: World
-) -> tuple[str, str] | None:
-    touched = [c for c in outcome.changes if c.key == (value,) and c.kind in ("update", "delete")]
-    touched.sort(key=lambda c: not _named(param, c.table))
-    for change in touched:
-        return change.table, change.kind
-    if group.method == "GET":
-        if seen.is_json:
-            shown = table_of_item(seen.json, world)
-            if shown is not None and shown[1] == value:
-                return shown[0], "read"
-        elif seen.text:
-            for table, rows in _tables(world):
-                row = next((r for r in rows if r.get("id") == value), None)
-                others = [r for r in rows if r is not row]
-                texts = [v for v in (row or {}).values() if isinstance(v, str) and len(v) >= 6]
-                unique = [t for t in texts if not any(t in str(o.values()) for o in others)]
-                if unique and any(t in seen.text for t in unique):
-                    return table, "read"
-    return None
 
 
 # -- flows ---------------------------------------------------------------------------------------------
@@ -471,7 +331,7 @@ def _list_groups(material: Material, world: World) -> dict[str, Group]:
         seen = consistent(replay_of(material, valid.step))
         if seen is None or seen.status != 200:
             continue
-        table = table_of_list(seen.json, world) if seen.is_json else _page_table(seen.text, world)
+        table = table_of_list(seen.json, world) if seen.is_json else page_table(seen.text, world)
         if table is not None and table not in found:
             found[table] = group
     return found
@@ -726,109 +586,3 @@ def _drop(
             replace(pair[1], steps=tuple(pair[1].steps[i] for i in keep)),
         ),
     )
-
-
-# -- query budgets -----------------------------------------------------------------------------------
-
-
-def budget_module(material: Material, world: World, replayer: Replayer) -> ModuleBuilder | None:
-    """A statement budget for each list route, with 1 and with 20 rows of the listed table."""
-    candidates: list[tuple[Group, str]] = []
-    for group in material.groups:
-        valid = group.valid
-        if group.method != "GET" or valid is None or valid.defects:
-            continue
-        if group.rule.rstrip("/").endswith(">"):
-            continue  # one object, not a list
-        seen = consistent(replay_of(material, valid.step))
-        if seen is None or seen.status != 200 or not seen.is_json:
-            continue
-        table = table_of_list(seen.json, world)
-        if table is not None:
-            candidates.append((group, table))
-    if not candidates:
-        return None
-    jobs = [
-        Job((group.valid.step,), fill=(table, rows))  # type: ignore[union-attr]
-        for group, table in candidates
-        for rows in BUDGET_ROWS
-    ]
-    pairs = replayer.run_twice(jobs)
-    module = ModuleBuilder(
-        BUDGETS_MODULE,
-        "Query budgets: a list must not run more SQL statements as its table grows (N+1 queries).",
-    )
-    caller = material.context.caller
-    for index, (group, table) in enumerate(candidates):
-        one, twenty = pairs[2 * index], pairs[2 * index + 1]
-        seen_one, seen_twenty = consistent(one), consistent(twenty)
-        if (
-            seen_one is None
-            or seen_twenty is None
-            or seen_one.status != 200
-            or seen_twenty.status != 200
-        ):
-            continue
-        counts = [(p[0].last.statements, p[1].last.statements) for p in (one, twenty)]
-        if any(a != b for a, b in counts):
-            continue
-        found_one, found_twenty = listed_items(seen_one.json), listed_items(seen_twenty.json)
-        if found_one is None or found_twenty is None or len(found_twenty[0]) <= len(found_one[0]):
-            continue
-        budget = counts[0][0]
-        finding = next(
-            (
-                f
-                for f in material.findings
-                if f.check == "n-plus-one" and f.rule == group.rule and f.method == group.method
-            ),
-            None,
-        )
-        for rows, seen, count in ((1, seen_one, counts[0][0]), (20, seen_twenty, counts[1][0])):
-            reason = finding.message if finding is not None else None
-            module.add(
-                _budget_test(module, caller, group, table, rows, seen, budget, count, reason)
-            )
-    return module if module.tests else None
-
-
-def _budget_test(
-    module: ModuleBuilder,
-    caller: Caller,
-    group: Group,
-    table: str,
-    rows: int,
-    seen: Seen,
-    budget: int,
-    count: int,
-    reason: str | None = None,
-) -> PlannedTest:
-    assert group.valid is not None
-    step = group.valid.step
-    found = listed_items(seen.json)
-    assert found is not None
-    access = "".join(f"[{string(k)}]" for k in found[1])
-    noun = table if rows > 1 else singular(table)
-    statements = "statement" if budget == 1 else "statements"
-    name = module.name(
-        make_test_name(
-            group.method, group.rule, f"runs_at_most_{budget}_{statements}_with_{rows}_{noun}"
-        )
-    )
-    lines = (
-        f"database.fill({string(table)}, {rows})",
-        "with query_counter:",
-        f"    response = {caller.call(step)}",
-        "assert response.status_code == 200",
-        f"assert len(response.get_json(){access}) == {len(found[0])}",
-        f"assert query_counter.count <= {budget}",
-    )
-    marks: tuple[str, ...] = ()
-    if count > budget:
-        reason = reason or (
-            f"N+1 queries: {group.method} {group.rule} runs {budget} SQL statements with 1 "
-            f"{singular(table)} and {count} with {rows} {table}"
-        )
-        marks = (f"@pytest.mark.xfail(strict=True, reason={string(reason)})",)
-    fixtures = (*caller.fixtures(step.identity), "database", "query_counter")
-    return PlannedTest(name, fixtures, lines, marks=marks)
