@@ -74,9 +74,29 @@ def test_no_auth_table_means_no_recipe(tmp_path: Path) -> None:
         ("[tool.testboost.auth]\nform = true\n", "needs login"),
         ('[tool.testboost.auth]\nlogin = "/l"\ntokn = "x"\n', "unknown key 'tokn'"),
         ('[tool.testboost.auth]\nlogin = "/l"\nform = "yes"\n', "form must be a bool"),
+        ('[tool.testboost.auth]\nlogin = "/l"\ndigest = true\n', "leave login out"),
+        ("[tool.testboost.auth]\napi_key = 3\n", "api_key must be a str"),
     ],
 )
 def test_a_malformed_recipe_is_a_usage_error(tmp_path: Path, table: str, message: str) -> None:
     (tmp_path / "pyproject.toml").write_text(table)
     with pytest.raises(UsageError, match=message):
         load_auth_config(tmp_path)
+
+
+def test_credentials_on_every_request_need_no_login_route(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.testboost.auth]\nbasic = true\nbody = { username = "{email}" }\n'
+    )
+    basic = load_auth_config(tmp_path)
+    assert basic is not None and basic.login is None and basic.basic
+    assert basic.user_field == "email"
+    (tmp_path / "pyproject.toml").write_text('[tool.testboost.auth]\napi_key = "key"\n')
+    key = load_auth_config(tmp_path)
+    # an API key is sent as it is: no "Bearer" before it unless a scheme is given
+    assert (
+        key is not None
+        and key.api_key == "key"
+        and key.scheme == ""
+        and key.user_field == "username"
+    )

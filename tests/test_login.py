@@ -30,6 +30,21 @@ WAYS = {
     "form_csrf": ("cookie", "(csrf_token from the page), session cookie"),
     "api_key": ("api-key", "API key in api_key, sent as X-API-Key"),
     "basic": ("basic", "HTTP Basic on every request (email)"),
+    "digest": ("digest", "HTTP Digest on every request (username)"),
+    "token_cookie": ("bearer", "token auth_token as cookie auth_token"),
+    "jwt_scheme": (
+        "bearer",
+        "POST /auth with a form (username, password), token jwt as Authorization: JWT",
+    ),
+    "custom_header": ("bearer", "token result.auth_token as X-Auth-Token"),
+    "api_key_query": ("api-key", "API key in api_key, sent as query ?key="),
+    "session_nonce": ("cookie", "(nonce from the page), session cookie"),
+    # Flask-WTF's CSRF check is off while testing (WTF_CSRF_ENABLED=False, as in every test
+    # setup): Flask-Security's form, read as JSON by Flask-WTF, logs in without the page
+    "security_form": (
+        "cookie",
+        "POST /login with JSON (email, username, password), session cookie",
+    ),
     "passlib_login": ("bearer", "POST /login with JSON (email, password), token access_token"),
     "nested_body": ("bearer", 'nested under "user", token user.token as Authorization: Token'),
 }
@@ -188,7 +203,35 @@ def run_suite(directory: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("module", ["basic_token", "form_csrf", "two_ways", "passlib_login"])
+#: what makes each generated conftest's login log nobody in (a wrong token, key or password)
+BREAK_LOGIN = (
+    ('f"Bearer {token}"', '"Bearer not-a-token"'),
+    ('f"Token {token}"', '"Token not-a-token"'),
+    ("session.cookies[user] = {**session.cookies.get(user, {}), **cookies}", "pass"),
+    ('"auth_token": token}', '"auth_token": "not-a-token"}'),
+    ('{"X-Auth-Token": token}', '{"X-Auth-Token": "not-a-token"}'),
+    ('{"key": row["api_key"]}', '{"key": "not-a-key"}'),
+    (
+        'session.digest[user] = (login["username"], login["password"])',
+        'session.digest[user] = (login["username"], "not-the-password")',
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "basic_token",
+        "form_csrf",
+        "two_ways",
+        "passlib_login",
+        "digest",
+        "token_cookie",
+        "custom_header",
+        "api_key_query",
+        "session_nonce",
+    ],
+)
 def test_the_generated_suite_logs_in_the_same_way_and_checks_it(
     module: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -204,11 +247,9 @@ def test_the_generated_suite_logs_in_the_same_way_and_checks_it(
     passed = run_suite(out)
     assert passed.returncode == 0, passed.stdout[-3000:]
     # a login that no longer logs in fails every logged-in test with a message saying so
-    broken = (
-        conftest.replace('f"Bearer {token}"', '"Bearer not-a-token"')
-        .replace('f"Token {token}"', '"Token not-a-token"')
-        .replace("session.cookies[user] = cookies", "session.cookies[user] = {}")
-    )
+    broken = conftest
+    for old, new in BREAK_LOGIN:
+        broken = broken.replace(old, new)
     assert broken != conftest
     (out / "conftest.py").write_text(broken)
     failed = run_suite(out)

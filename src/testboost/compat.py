@@ -259,6 +259,18 @@ def sqlalchemy_db_source(app: str) -> str:
     return f'{app}.extensions["sqlalchemy"].db'
 
 
+def set_client_cookie(client: Any, name: str, value: str) -> None:
+    """Give test client ``client`` the cookie ``name=value`` (for localhost).
+
+    A ``Cookie`` header passed to a request is dropped by Werkzeug 2.3+'s client, which sends
+    its own jar instead: a cookie the app reads must be in the jar.
+    """
+    if version("werkzeug") >= (2, 3):
+        client.set_cookie(name, value)
+    else:
+        client.set_cookie("localhost", name, value)
+
+
 def set_cookie_source(client: str, name: str, value: str) -> str:
     """Source of the call that gives test client ``client`` the cookie ``name=value``.
 

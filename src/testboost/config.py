@@ -11,10 +11,17 @@ log in, an auth recipe::
     header = "Authorization"                # where the token goes ...
     scheme = "Bearer"                       # ... and its prefix ("" for none)
     basic = false                           # true: send the credentials as HTTP Basic instead
+    cookie = "access_token"                 # or: send the token as this cookie ...
+    query = "token"                         # ... or as this query argument
 
 A token route behind HTTP Basic (``POST /api/tokens``) is ``login = "/api/tokens"``,
 ``basic = true``, ``token = "access_token"``. A form login reads the login page first and sends
 its hidden fields (the CSRF token, a nonce) with the body.
+
+Without ``login``, credentials go with every request: ``basic = true`` (HTTP Basic) or
+``digest = true`` (HTTP Digest), the user named by ``body``'s ``username`` (``"{email}"`` names
+it by email); or ``api_key = "api_key"``, the user table's column testboost sets a key in per
+user, sent in ``header`` (with ``scheme``, empty unless given) or ``query``.
 
 ``{email}``, ``{username}``, ``{password}`` and ``{name}`` are filled with each probe user's values.
 
@@ -59,13 +66,25 @@ def read_pyproject(directory: Path) -> dict[str, Any]:
 class AuthConfig:
     """How users log in, as the project states it."""
 
-    login: str
+    #: the login route; None when credentials go with every request (Basic, Digest, an API key)
+    login: str | None
     body: Mapping[str, Any] = field(default_factory=dict)
     form: bool = False
     token: str | None = None
     header: str = "Authorization"
     scheme: str = "Bearer"
     basic: bool = False
+    digest: bool = False
+    #: the user table's column holding each user's API key
+    api_key: str | None = None
+    #: the cookie, or the query argument, the token or key is sent in instead of ``header``
+    cookie: str | None = None
+    query: str | None = None
+
+    @property
+    def user_field(self) -> str:
+        """What names the user on every request: ``email`` when ``body`` says ``{email}``."""
+        return "email" if "{email}" in self.body.values() else "username"
 
     def fill(self, values: Mapping[str, str]) -> dict[str, Any]:
         """The login body with the placeholders of one user filled in (nested tables too).
@@ -96,26 +115,39 @@ def load_auth_config(directory: Path | None = None) -> AuthConfig | None:
     if table is None:
         return None
     where = "[tool.testboost.auth] in pyproject.toml"
-    if not isinstance(table, dict) or not isinstance(table.get("login"), str):
+    if not isinstance(table, dict):
         raise UsageError(f'{where} needs login = "/the/login/route" (a string).')
     expected = {
+        "login": str,
         "body": dict,
         "form": bool,
         "token": str,
         "header": str,
         "scheme": str,
         "basic": bool,
+        "digest": bool,
+        "api_key": str,
+        "cookie": str,
+        "query": str,
     }
     for key, value in table.items():
-        if key == "login":
-            continue
         if key not in expected:
-            raise UsageError(
-                f"{where}: unknown key {key!r}; the keys are login, {', '.join(expected)}."
-            )
+            raise UsageError(f"{where}: unknown key {key!r}; the keys are {', '.join(expected)}.")
         if not isinstance(value, expected[key]):
             raise UsageError(f"{where}: {key} must be a {expected[key].__name__}.")
-    return AuthConfig(**table)
+    every_request = table.get("digest") or table.get("api_key") or table.get("basic")
+    if "login" not in table and not every_request:
+        raise UsageError(
+            f'{where} needs login = "/the/login/route" (a string), or basic = true, '
+            'digest = true or api_key = "column" for credentials sent with every request.'
+        )
+    if "login" in table and (table.get("digest") or table.get("api_key")):
+        raise UsageError(
+            f"{where}: digest and api_key go with every request; leave login out with them."
+        )
+    if table.get("api_key") and "scheme" not in table:
+        table = {**table, "scheme": ""}  # an API key is sent as it is unless a scheme is given
+    return AuthConfig(**{"login": None, **table})
 
 
 def load_setup(directory: Path | None = None) -> tuple[str, ...]:

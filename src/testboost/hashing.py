@@ -188,9 +188,17 @@ _PATCHES: tuple[tuple[str, Callable[[Callable[[str], None]], Callable[[], None]]
 
 def conftest_source() -> str:
     """The part of this module a generated conftest carries (imports folded into the conftest's)."""
+    return module_part(__file__)
+
+
+def module_part(path: str) -> str:
+    """The text of a module between ``# --- conftest ---`` and ``# --- end of conftest ---``.
+
+    Its top-level imports are left out: the conftest makes them itself.
+    """
     from pathlib import Path
 
-    text = Path(__file__).read_text(encoding="utf-8")
+    text = Path(path).read_text(encoding="utf-8")
     body = text.split("# --- conftest ---\n", 1)[1].split("# --- end of conftest ---\n", 1)[0]
     lines = body.splitlines(keepends=True)
     return "".join(line for line in lines if not line.startswith(("import ", "from "))).strip()

@@ -22,6 +22,7 @@ from testboost.analysis.inputs import InputSpec
 from testboost.compat import client_cookies, set_client_cookies
 from testboost.config import AuthConfig
 from testboost.explore.database import SandboxDatabase, TableInfo, close_app_sessions
+from testboost.explore.digest import DigestClient, digest_client, stop_signing
 from testboost.explore.hashers import WERKZEUG, Hasher, hasher_of
 from testboost.explore.login import (
     Evidence,
@@ -40,6 +41,8 @@ from testboost.sandbox import user_frame_location
 #: client for apps that log in with a session cookie. Reproducers use the same names.
 HEADER_FIXTURES = {"A": "auth_headers", "B": "other_auth_headers", "admin": "admin_headers"}
 CLIENT_FIXTURES = {"A": "user_client", "B": "other_user_client", "admin": "admin_client"}
+#: Columns of the user table that hold the name a user logs in with.
+USERNAME_COLUMNS = ("username", "login", "user_name")
 #: Field names that take a user's username, and a display name.
 USERNAME_FIELDS = ("username", "user", "login", "user_name")
 NAME_FIELDS = ("name", "full_name", "display_name")
@@ -59,7 +62,10 @@ def wrapped(body: dict[str, Any], wrap: str) -> dict[str, Any]:
 
 
 _REGISTER = re.compile(r"(register|signup|sign-up|sign_up|join)", re.IGNORECASE)
-_LOGIN = re.compile(r"(login|log-in|signin|sign-in|sign_in|token|session)s?/?$", re.IGNORECASE)
+#: ``/auth`` is Flask-JWT's login route
+_LOGIN = re.compile(
+    r"(login|log-in|signin|sign-in|sign_in|token|session|/auth)s?/?$", re.IGNORECASE
+)
 _USER_TABLES = ("user", "users", "account", "accounts", "member", "members", "customer")
 
 
@@ -95,7 +101,8 @@ class LoginWay:
     """How every user logs in, as found (and verified) on user A.
 
     ``kind`` is ``token`` (a login answer's token sent by ``placement``), ``cookie`` (the session
-    the login sets), ``basic`` (HTTP Basic on every request), ``api-key`` (``key_column`` of the
+    the login sets), ``basic`` (HTTP Basic on every request), ``digest`` (HTTP Digest on every
+    request, signed by the user's client), ``api-key`` (``key_column`` of the
     user's row sent by ``placement``), ``jwt-direct`` or ``session-direct`` (made with the app's
     auth library, without a route). A login ``route`` takes a JSON body, a ``form`` or, with
     ``basic``, HTTP Basic credentials; ``page`` is the page whose form's hidden fields (the CSRF
@@ -119,7 +126,7 @@ class LoginWay:
     @property
     def credential(self) -> str:
         """The name the report and the generated suite know it by (``bearer``, ``cookie``...)."""
-        if self.configured:
+        if self.configured and self.kind in ("token", "cookie"):
             return "configured-token" if self.kind == "token" else "configured-cookie"
         return "bearer" if self.kind == "token" else self.kind
 
@@ -136,6 +143,7 @@ class LoginWay:
             "token": f"{how}, token as {placement}",
             "cookie": f"{how}, session cookie",
             "basic": f"HTTP Basic on every request ({self.user_field})",
+            "digest": f"HTTP Digest on every request ({self.user_field})",
             "api-key": f"API key in {self.key_column}, sent as {placement}",
             "jwt-direct": "a JWT made with the app's key (flask-jwt-extended)",
             "session-direct": "a Flask-Login session written directly",
@@ -176,6 +184,36 @@ class AuthRecipe:
     def describe(self) -> str:
         """The ways users logged in, for people: ``"none"`` when none did."""
         return " + ".join(w.describe() for w in self.ways) or "none"
+
+
+def configured_way(c: AuthConfig) -> LoginWay:
+    """The way ``[tool.testboost.auth]`` states: a login route, or credentials on every request."""
+    if c.cookie:
+        placement = Placement("cookie", c.cookie)
+    elif c.query:
+        placement = Placement("query", c.query)
+    else:
+        placement = Placement("header", c.header, c.scheme)
+    if c.login is None:
+        kind = "digest" if c.digest else "api-key" if c.api_key else "basic"
+        return LoginWay(
+            kind,
+            placement=placement if c.api_key else None,
+            key_column=c.api_key,
+            user_field=c.user_field,
+            configured=True,
+        )
+    return LoginWay(
+        "token" if c.token else "cookie",
+        c.login,
+        form=c.form,
+        basic=c.basic,
+        page=c.login if c.form else None,
+        placement=placement if c.token else None,
+        token_path=tuple(c.token.split(".")) if c.token else (),
+        user_field=c.user_field,
+        configured=True,
+    )
 
 
 def find_user_table(database: SandboxDatabase) -> TableInfo | None:
@@ -275,7 +313,7 @@ def make_identities(
             "name": f"Testboost User {name}",
         }
         identity = Identity(name, None, "none", values["email"], values["username"])
-        identity.client = app.test_client()
+        identity.client = digest_client(app)  # a plain client until it logs in with Digest
         for route in register_routes:
             body, form = _body(inputs.get((route.endpoint, "POST"), InputSpec()), values)
             for wrap in ("", *(() if form else WRAPPERS)):
@@ -399,6 +437,9 @@ def _ensure_rows(
     made_by_app = True
     rows = database.read()[table.name]
     foreign = {fk.column for fk in table.foreign_keys}
+    # the column a user logs in by name with: a ``name`` only without a better one (CTFd's users)
+    names = [c.name.lower() for c in table.columns]
+    login_column = next((n for n in (*USERNAME_COLUMNS, "name") if n in names), "")
     parents = _parent_rows(database, table) if any(i.key is None for i in users.values()) else {}
     for number, identity in enumerate(users.values(), start=1):
         for key, row in rows.items():
@@ -418,7 +459,7 @@ def _ensure_rows(
                 values[column.name] = hasher.hash(PASSWORD, binary=binary)
             elif is_email(lowered):
                 values[column.name] = identity.email
-            elif lowered in ("username", "login", "user_name"):
+            elif lowered == login_column:
                 values[column.name] = identity.username
             elif lowered in ("active", "is_active", "enabled", "confirmed", "is_verified"):
                 values[column.name] = 1
@@ -523,7 +564,8 @@ class _Logins:
         self.configured = configured
         self.login_routes = login_routes
         self.evidence = Evidence.of(app, routes)
-        rules = [r.rule for r in login_routes] + ([configured.login] if configured else [])
+        rules = [r.rule for r in login_routes]
+        rules += [configured.login] if configured is not None and configured.login else []
         self.verifier = Verifier(app, routes, rules)
         self.attempts: list[str] = []
         self.hasher = WERKZEUG.name
@@ -610,19 +652,7 @@ class _Logins:
     def _candidates(self) -> list[LoginWay]:
         ways: list[LoginWay] = []
         if self.configured is not None:
-            c = self.configured
-            ways.append(
-                LoginWay(
-                    "token" if c.token else "cookie",
-                    c.login,
-                    form=c.form,
-                    basic=c.basic,
-                    page=c.login if c.form else None,
-                    placement=Placement("header", c.header, c.scheme) if c.token else None,
-                    token_path=tuple(c.token.split(".")) if c.token else (),
-                    configured=True,
-                )
-            )
+            ways.append(configured_way(self.configured))
         for route in self.login_routes:
             handler = route.handler("POST")
             spec = self.inputs.get((route.endpoint, "POST"), InputSpec())
@@ -651,6 +681,9 @@ class _Logins:
                 LoginWay("api-key", placement=p, key_column=key_column)
                 for p in self.evidence.key_places
             )
+        if self.evidence.digest or self.verifier.digest:
+            ways.append(LoginWay("digest"))
+            ways.append(LoginWay("digest", user_field="email"))
         if self.evidence.basic:
             ways.append(LoginWay("basic"))
             ways.append(LoginWay("basic", user_field="email"))
@@ -695,10 +728,15 @@ class _Logins:
         if way.kind == "basic":
             user = identity.email if way.user_field == "email" else identity.username
             identity.headers.update(basic_header(user or "", PASSWORD))
+        elif way.kind == "digest":
+            assert isinstance(identity.client, DigestClient)
+            user = identity.email if way.user_field == "email" else identity.username
+            identity.client.credentials = (user or "", PASSWORD)
         elif way.kind == "api-key" and way.placement is not None and way.key_column:
             key = f"tb-api-key-{identity.name.lower()}-0123456789"
             self.database.update(self.user_table, (identity.key,), {way.key_column: key})
             headers, query = way.placement.apply(key)
+            way.placement.give(identity.client, key)
             identity.headers.update(headers)
             identity.query.update(query)
         elif way.kind == "jwt-direct":
@@ -719,8 +757,11 @@ class _Logins:
     ) -> tuple[LoginWay | None, str]:
         """``way`` when a guarded route lets ``identity`` through now, with a line saying so."""
         assert identity.client is not None
-        cookies = way.kind in ("cookie", "session-direct")
-        client = identity.client if cookies else self.app.test_client()
+        # a session, or a Digest client whose nonce lives in its session: the user's own client
+        own = way.kind in ("cookie", "session-direct", "digest") or (
+            way.placement is not None and way.placement.where == "cookie"
+        )
+        client = identity.client if own else self.app.test_client()
         works, shown = self.verifier.works(client, identity.headers, identity.query)
         if works is None:
             return way, f"{what}: taken on trust (no guarded GET route to check it on)"
@@ -735,7 +776,9 @@ class _Logins:
     def _try_route(self, way: LoginWay, identity: Identity) -> tuple[LoginWay | None, str]:
         assert identity.client is not None and way.route is not None
         client = identity.client
-        values = {"email": identity.email or "", "username": identity.username or "", "name": ""}
+        # a login body's "name" field names the user (CTFd's form takes a name or an email)
+        name = identity.username or ""
+        values = {"email": identity.email or "", "username": name, "name": name}
         target = way.route
         headers: dict[str, str] = {}
         label = f"POST {way.route}"
@@ -802,6 +845,7 @@ class _Logins:
             for placement in placements:
                 _forget(identity)
                 sent, query = placement.apply(token)
+                placement.give(client, token)
                 identity.headers.update(sent)
                 identity.query.update(query)
                 chosen = replace(way, placement=placement, token_path=path)
@@ -824,6 +868,14 @@ class _Logins:
     def suggestion(self) -> str:
         """A ``[tool.testboost.auth]`` text that states the login testboost could not find."""
         route = self.login_routes[0] if self.login_routes else None
+        every_request = "digest" if self.evidence.digest or self.verifier.digest else ""
+        every_request = every_request or ("basic" if self.evidence.basic else "")
+        if route is None and every_request:
+            return (
+                "[tool.testboost.auth]\n"
+                f"{every_request} = true  # HTTP {every_request.title()} on every request\n"
+                'body = { username = "{username}" }  # "{email}" when users give their email'
+            )
         if route is None:
             return (
                 "[tool.testboost.auth]\n"
@@ -893,6 +945,7 @@ def _forget(identity: Identity) -> None:
     """Drop every credential ``identity`` holds: cookies, headers, query arguments."""
     if identity.client is not None:
         set_client_cookies(identity.client, ())
+        stop_signing(identity.client)
     identity.headers.clear()
     identity.query.clear()
 

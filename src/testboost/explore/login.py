@@ -11,6 +11,8 @@ the app's code makes likely:
 - the same route answering a session cookie, with the CSRF token or nonce the login page puts
   in its form (Flask-WTF's hidden ``csrf_token``);
 - an API key: a key column of the user table set to a known value, sent where the app reads it;
+- HTTP Digest on every request (Flask-HTTPAuth's ``HTTPDigestAuth``, or a guard whose 401
+  carries a Digest challenge), each request signed by :mod:`testboost.explore.digest`;
 - HTTP Basic on every request.
 
 >>> evidence = Evidence.of(app, routes)                              # doctest: +SKIP
@@ -31,7 +33,9 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from testboost.compat import set_client_cookie
 from testboost.explore.database import close_app_sessions
+from testboost.explore.digest import parse_challenge
 from testboost.explore.reach import is_denied
 from testboost.guards import unwrap_chain
 from testboost.inventory import Route
@@ -58,12 +62,21 @@ class Placement:
     scheme: str = ""
 
     def apply(self, token: str) -> tuple[dict[str, str], dict[str, str]]:
-        """The headers and query arguments that carry ``token`` this way."""
+        """The headers and query arguments that carry ``token`` this way (a cookie: neither).
+
+        A cookie goes into the client's jar (:meth:`give`): a test client drops a ``Cookie``
+        header it is passed.
+        """
         if self.where == "query":
             return {}, {self.name: token}
         if self.where == "cookie":
-            return {"Cookie": f"{self.name}={token}"}, {}
+            return {}, {}
         return {self.name: f"{self.scheme} {token}".strip()}, {}
+
+    def give(self, client: FlaskClient | None, token: str) -> None:
+        """Put ``token`` in ``client``'s cookie jar when this way is a cookie."""
+        if self.where == "cookie" and client is not None:
+            set_client_cookie(client, self.name, token)
 
     @property
     def label(self) -> str:
@@ -80,19 +93,22 @@ DEFAULT_PLACEMENTS = tuple(Placement("header", "Authorization", s) for s in _SCH
 
 @dataclass(frozen=True)
 class Evidence:
-    """What the app's guards show about credentials: token placements, key places, Basic."""
+    """What the app's guards show about credentials: token placements, key places, Basic, Digest."""
 
     placements: tuple[Placement, ...]
     key_places: tuple[Placement, ...]
     basic: bool
     sources: str = field(default="", repr=False)
+    digest: bool = False
 
     @classmethod
     def of(cls, app: Flask, routes: Sequence[Route]) -> Evidence:
         """Read the guards of ``app``: decorators of every view, ``before_request`` hooks."""
         texts: list[str] = []
         found: list[Placement] = []
-        basic = any(h.auth.kind == "basic" for r in routes for h in r.handlers)
+        # the inventory calls Flask-HTTPAuth's Digest guards "basic" too: told apart below
+        basic_guards = any(h.auth.kind == "basic" for r in routes for h in r.handlers)
+        basic = digest = False
         for function in _guard_functions(app):
             for owner in _httpauth_objects(function):
                 kind = type(owner).__name__
@@ -102,8 +118,10 @@ class Evidence:
                     found.append(
                         Placement("header", header, scheme if header == "Authorization" else "")
                     )
-                elif kind in ("HTTPBasicAuth", "HTTPDigestAuth"):
+                elif kind == "HTTPBasicAuth":
                     basic = True
+                elif kind == "HTTPDigestAuth":
+                    digest = True
             if not _is_library(function):
                 texts.append(_source(function))
         if "flask-jwt-extended" in app.extensions:
@@ -135,9 +153,9 @@ class Evidence:
                 keys.append(Placement("header", header))
         keys.extend(Placement("cookie", c) for c in _COOKIE_READ.findall(text) if _KEYISH.search(c))
         keys.extend(Placement("query", q) for q in _QUERY_READ.findall(text) if _KEYISH.search(q))
-        basic = basic or "request.authorization" in text
+        basic = basic or (basic_guards and not digest) or "request.authorization" in text
         placements = _unique([*found, *keys, *DEFAULT_PLACEMENTS])
-        return cls(placements, _unique(keys), basic, text)
+        return cls(placements, _unique(keys), basic, text, digest)
 
 
 def _unique(items: Sequence[Placement]) -> tuple[Placement, ...]:
@@ -218,6 +236,8 @@ class Verifier:
         self.routes = routes
         self.login_rules = tuple(login_rules)
         self._probes: list[str] | None = None
+        #: whether a probe turned an anonymous client away with an HTTP Digest challenge
+        self.digest = False
 
     @property
     def probes(self) -> list[str]:
@@ -244,6 +264,8 @@ class Verifier:
                 response = _get(anonymous, path, {}, {})
                 if response is not None and self.denied(response):
                     probes.append(path)
+                    challenge = response.headers.get("WWW-Authenticate", "")
+                    self.digest = self.digest or parse_challenge(challenge) is not None
                 if len(probes) >= 8:
                     break
             self._probes = probes

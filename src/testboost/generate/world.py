@@ -78,7 +78,8 @@ class SuiteLogin:
     ``credential`` is a :attr:`LoginWay.credential` (``bearer``, ``cookie``, ``basic``...);
     ``rule`` the login route, with a ``form`` body, HTTP ``basic`` credentials, or the hidden
     fields of ``page``; a token is read at ``token_path`` and sent as ``token_header`` with
-    ``token_scheme``; ``api_key`` is (column of the user's key, header it is sent in).
+    ``token_scheme`` (or in the cookie ``token_cookie``); ``api_key`` is (column of the user's
+    key, header it is sent in), or the key goes in the query argument ``api_key_query``.
     """
 
     credential: str
@@ -91,6 +92,8 @@ class SuiteLogin:
     token_scheme: str = "Bearer"
     api_key: tuple[str, str] | None = None
     index: int = 0
+    token_cookie: str = ""
+    api_key_query: str = ""
 
     @property
     def body_key(self) -> str:
@@ -104,8 +107,12 @@ class SuiteLogin:
 
     @property
     def cookie(self) -> bool:
-        """Whether this login gives a session cookie rather than request headers."""
-        return self.credential in ("cookie", "session-direct")
+        """Whether this login gives a logged-in client rather than request headers.
+
+        A session cookie, a token kept in a cookie, or HTTP Digest (each request signed by the
+        client, from a nonce in its session cookie).
+        """
+        return self.credential in ("cookie", "session-direct", "digest") or bool(self.token_cookie)
 
 
 @dataclass(frozen=True)
@@ -199,6 +206,16 @@ class World:
     def header_login(self) -> bool:
         """Whether users send credentials in request headers from some login."""
         return any(not login.cookie for login in self.logins)
+
+    @property
+    def jar(self) -> bool:
+        """Whether some login gives its users cookies the suite's clients must hold."""
+        return any(login.credential == "cookie" or login.token_cookie for login in self.logins)
+
+    @property
+    def query_login(self) -> bool:
+        """Whether some login's credentials travel in the query string (an API key)."""
+        return any(login.api_key_query for login in self.logins)
 
     def uses(self, *credentials: str) -> bool:
         """Whether some login of the suite is one of ``credentials``."""
@@ -298,7 +315,7 @@ def _suite_login(
     index: int,
 ) -> SuiteLogin:
     """How the conftest logs in ``way``, as the probe found it: token place, Basic, form page."""
-    if configured is not None and (way is None or way.configured):
+    if configured is not None and (way is None or (way.configured and way.kind in _ROUTE_KINDS)):
         return SuiteLogin(
             "bearer" if configured.token else "cookie",
             rule=configured.login,
@@ -309,6 +326,7 @@ def _suite_login(
             token_header=configured.header,
             token_scheme=configured.scheme,
             index=index,
+            token_cookie=configured.cookie or "",
         )
     credential = way.credential if way is not None else result.recipe.credential
     login = SuiteLogin(
@@ -328,10 +346,18 @@ def _suite_login(
         )
         if way.kind == "api-key" and way.key_column:
             login = replace(login, api_key=(way.key_column, way.placement.name))
+    elif way is not None and way.placement is not None:
+        name = way.placement.name
+        if way.kind == "api-key" and way.key_column and way.placement.where == "query":
+            login = replace(login, api_key=(way.key_column, ""), api_key_query=name)
+        elif way.placement.where == "cookie" and way.kind == "token":
+            login = replace(login, token_path=way.token_path, token_cookie=name)
     return login
 
 
 _LOGIN_CREDENTIALS = ("bearer", "cookie", "configured-token", "configured-cookie")
+#: the kinds of way that log in through a route (the others send credentials with every request)
+_ROUTE_KINDS = ("token", "cookie")
 
 
 def _user_order(name: str) -> tuple[int, str]:
@@ -406,6 +432,8 @@ def _identity_values(name: str, row: Mapping[str, Any] | None) -> dict[str, str]
             values["email"] = value
         elif lowered in ("username", "login", "user_name"):
             values["username"] = value
+    # a login body's "name" field names the user (CTFd's form takes a name or an email)
+    values["name"] = values["username"]
     return values
 
 
@@ -459,10 +487,10 @@ def _login_body(
     name: str,
 ) -> dict[str, Any] | None:
     """The body user ``name`` logs in ``login`` with (None when that login takes none)."""
-    if configured is not None and (way is None or way.configured):
+    if configured is not None and (way is None or (way.configured and way.kind in _ROUTE_KINDS)):
         return configured.fill({**values, "password": PASSWORD, "name": name})
     user_field = way.user_field if way is not None else "username"
-    if login.credential == "basic" or login.basic:
+    if login.credential in ("basic", "digest") or login.basic:
         return {"username": values[user_field], "password": PASSWORD}
     if login.credential == "bearer" and user_field != "username":
         return {"username": values[user_field], "password": PASSWORD}
