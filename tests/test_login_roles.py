@@ -54,3 +54,15 @@ def test_without_an_admin_role_row_none_is_made_and_the_reach_block_says_why(
     assert run.exit_code == 0, run.output
     assert "1 of 2 guarded pairs were never reached" in run.output
     assert "admin: no administrator made: ab_user has no admin flag" in run.output
+
+
+def test_when_the_users_role_lets_nobody_in_a_and_b_get_the_admin_role_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result = probe("auth.role_link:create_app(public_grants=False)", monkeypatch)
+    reach = result.reach
+    assert reach is not None and reach.unreached == ()
+    assert ("GET", "/profile") in reach.reached["A"]
+    users = result.facts.users
+    assert _linked(result, users["A"]) == {"Admin", "Public"} == _linked(result, users["B"])
+    assert any("linked to its administrators' role as well" in a for a in reach.attempts)

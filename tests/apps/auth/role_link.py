@@ -3,7 +3,8 @@
 
 Its login refuses users without a role; ``GET /roles`` is for users linked to the Admin role.
 ``create_app(admin_role=False)`` makes only the "Public" row: then no user can be an
-administrator, and none must be made.
+administrator, and none must be made. ``create_app(public_grants=False)`` gives the "Public"
+role no pages at all (as Flask-AppBuilder's own "Public" role): only Admin users get anywhere.
 """
 
 import os
@@ -14,6 +15,8 @@ from flask_sqlalchemy import SQLAlchemy
 from werkzeug.security import check_password_hash
 
 db = SQLAlchemy()
+#: the roles that may see the pages of ``@has_access()``
+GRANTED = {"Admin", "Public"}
 
 ab_user_role = db.Table(
     "ab_user_role",
@@ -50,8 +53,9 @@ def has_access(admin=False):
             user = current_user()
             if user is None:
                 return jsonify(error="log in"), 401
-            if admin and "Admin" not in {r.name for r in user.roles}:
-                return jsonify(error="admins only"), 403
+            names = {r.name for r in user.roles}
+            if (admin and "Admin" not in names) or not names & GRANTED:
+                return jsonify(error="not allowed"), 403
             return view(user, *args, **kwargs)
 
         return guarded
@@ -59,7 +63,9 @@ def has_access(admin=False):
     return decorate
 
 
-def create_app(admin_role=True):
+def create_app(admin_role=True, public_grants=True):
+    GRANTED.clear()
+    GRANTED.update({"Admin", "Public"} if public_grants else {"Admin"})
     app = Flask(__name__)
     app.config["SECRET_KEY"] = "roles"
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", "sqlite:///roles.db")
