@@ -67,6 +67,7 @@ class Relationship:
     direction: str  # many-to-one | one-to-many | many-to-many | one-to-one
     cascade_delete: bool  # the ORM deletes (or orphan-deletes) related rows with the parent
     lazy: str
+    secondary: str | None = None  # the association table of a many-to-many relationship
 
 
 @dataclass(frozen=True)
@@ -348,6 +349,7 @@ def _relationship(rel: RelationshipProperty[Any]) -> Relationship:
         direction=direction,
         cascade_delete="delete" in rel.cascade or "delete-orphan" in rel.cascade,
         lazy=lazy_name,
+        secondary=getattr(rel.secondary, "name", None),
     )
 
 

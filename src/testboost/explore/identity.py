@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urljoin
@@ -21,6 +21,16 @@ from flask.testing import FlaskClient
 from testboost.analysis.inputs import InputSpec
 from testboost.compat import client_cookies, set_client_cookies
 from testboost.config import AuthConfig
+from testboost.explore.admins import (
+    ADMIN_NAME,
+    ROLE_TABLES,
+    RoleLink,
+    add_link,
+    link_admin,
+    no_admin_line,
+    role_links,
+    role_name,
+)
 from testboost.explore.database import SandboxDatabase, TableInfo, close_app_sessions
 from testboost.explore.digest import DigestClient, digest_client, stop_signing
 from testboost.explore.hashers import WERKZEUG, Hasher, hasher_of
@@ -329,12 +339,14 @@ def make_identities(
     if user_table is None:
         return {}, AuthRecipe(None, None, "none"), None
     hasher = hasher_of(app)
-    if not _ensure_rows(database, user_table, users, hasher):
+    links = role_links(app, database, user_table)
+    if not _ensure_rows(database, user_table, users, hasher, links):
         # a sign-up route that answered < 400 without making the user (a form re-rendered
         # with its errors) did not sign anyone up: the suite must write the rows too
         register_used = None
     roles = {c: v for (t, c), v in (enums or {}).items() if t == user_table.name}
-    if not _promote(database, user_table, users[ADMIN], roles):
+    admin_made = _promote(database, user_table, users[ADMIN], roles, links)
+    if not admin_made:
         del users[ADMIN]
     logins = _Logins(app, routes, inputs, database, user_table, configured, login_routes)
     logins.hasher = hasher.name
@@ -343,6 +355,10 @@ def make_identities(
             f"users written into {user_table.name} directly, with a {hasher.name} password hash"
         )
     ways = logins.log_in_all(users)
+    if admin_made:
+        ways = _only_admins_get_in(logins, database, links, users, ways)
+    else:
+        logins.attempts.append(no_admin_line(user_table, links))
     close_app_sessions()  # nothing the logins left open may hold a lock while routes are driven
     way = ways[0] if ways else None
     recipe = AuthRecipe(
@@ -368,8 +384,11 @@ def _promote(
     table: TableInfo,
     identity: Identity,
     enums: Mapping[str, tuple[str, ...]] | None,
+    links: Sequence[RoleLink] = (),
 ) -> bool:
-    """Make ``identity`` an administrator in the user table; whether any column allowed it."""
+    """Make ``identity`` an administrator: an admin flag or role column of the user table, a
+    role row the app named for administrators (through a foreign key or an association table);
+    whether any of them did."""
     values: dict[str, Any] = {}
     for column in table.columns:
         lowered = column.name.lower()
@@ -381,10 +400,12 @@ def _promote(
             if chosen is not None:
                 values[column.name] = chosen
     values.update(_admin_role(database, table))
-    if not values or identity.key is None:
+    if identity.key is None:
         return False
-    database.update(table, (identity.key,), values)
-    return True
+    if values:
+        database.update(table, (identity.key,), values)
+    linked = link_admin(database, links, identity.key)
+    return bool(values) or linked is not None
 
 
 _SETUP_COMMAND = re.compile(r"deploy|init|seed|setup|bootstrap|insert|roles?", re.IGNORECASE)
@@ -396,7 +417,7 @@ def setup_hint(app: Flask, table: TableInfo) -> str:
     Only for a user table that points at a role or group table (the rows the app's own setup
     makes, with the permissions users need), and an app command whose name says it sets up.
     """
-    if not any(_ROLE_TABLES.search(fk.parent_table) for fk in table.foreign_keys):
+    if not any(ROLE_TABLES.search(fk.parent_table) for fk in table.foreign_keys):
         return ""
     commands = [name for name in getattr(app.cli, "commands", {}) if _SETUP_COMMAND.search(name)]
     if not commands:
@@ -415,7 +436,7 @@ def _admin_role(database: SandboxDatabase, table: TableInfo) -> dict[str, Any]:
     """
     values: dict[str, Any] = {}
     for fk in table.foreign_keys:
-        if fk.parent_table == table.name or not _ROLE_TABLES.search(fk.parent_table):
+        if fk.parent_table == table.name or not ROLE_TABLES.search(fk.parent_table):
             continue
         for row in database.read().get(fk.parent_table, {}).values():
             texts = [v for v in row.values() if isinstance(v, str)]
@@ -426,7 +447,11 @@ def _admin_role(database: SandboxDatabase, table: TableInfo) -> dict[str, Any]:
 
 
 def _ensure_rows(
-    database: SandboxDatabase, table: TableInfo, users: dict[str, Identity], hasher: Hasher
+    database: SandboxDatabase,
+    table: TableInfo,
+    users: dict[str, Identity],
+    hasher: Hasher,
+    links: Sequence[RoleLink] = (),
 ) -> bool:
     """Find each user's row (registered through the app) or insert it directly.
 
@@ -472,15 +497,12 @@ def _ensure_rows(
             ):
                 values[column.name] = column_value(column, 900 + number, {}, table.name)
         identity.key = database.insert(table, values)[0]
-        _link_roles(database, table, identity.key)
+        _link_roles(database, links, identity.key)
     return made_by_app
 
 
 #: Date columns that would change what a user may do if they held a date.
 _STATE_WORDS = re.compile(r"delet|ban|lock|expir|disabl|revok|suspend", re.IGNORECASE)
-
-#: Tables a user is linked to through an association table (``ab_user_role``, ``user_groups``).
-_ROLE_TABLES = re.compile(r"(role|group)", re.IGNORECASE)
 
 
 def _parent_rows(database: SandboxDatabase, table: TableInfo) -> dict[str, Any]:
@@ -525,22 +547,55 @@ def _first_or_new(database: SandboxDatabase, name: str, column: str) -> Any:
     return next(iter(rows.values())).get(column) if rows else None
 
 
-def _link_roles(database: SandboxDatabase, table: TableInfo, key: Any) -> None:
-    """Link a directly made user to a role or group through an association table, if any."""
-    for link in database.tables:
-        to_user = [fk for fk in link.foreign_keys if fk.parent_table == table.name]
-        others = [fk for fk in link.foreign_keys if fk.parent_table != table.name]
-        if len(to_user) != 1 or len(others) != 1 or not _ROLE_TABLES.search(others[0].parent_table):
-            continue
-        if len(link.columns) > 3:
-            continue
-        parent = _first_or_new(database, others[0].parent_table, others[0].parent_column)
-        if parent is None:
-            continue
-        try:
-            database.insert(link, {to_user[0].column: key, others[0].column: parent})
-        except Exception:  # already linked, or a constraint it does not meet
-            continue
+def _only_admins_get_in(
+    logins: _Logins,
+    database: SandboxDatabase,
+    links: Sequence[RoleLink],
+    users: dict[str, Identity],
+    ways: tuple[LoginWay, ...],
+) -> tuple[LoginWay, ...]:
+    """When the role the app gives its users lets nobody in and its administrators' role does
+    (Flask-AppBuilder's "Public" grants nothing), link A and B to the administrators' role too,
+    as the app's administrator would, and log them in again."""
+    ordinary = [users[name] for name in ("A", "B") if name in users]
+
+    def shut_out(identity: Identity) -> bool:
+        client = identity.client
+        return client is not None and not logins.verifier.passes(
+            client, identity.headers, identity.query
+        )
+
+    if not links or not ordinary or not logins.verifier.probes or shut_out(users[ADMIN]):
+        return ways
+    if not all(shut_out(identity) for identity in ordinary):
+        return ways
+    linked = [i.name for i in ordinary if link_admin(database, links, i.key) is not None]
+    if not linked:
+        return ways
+    for identity in ordinary:
+        _forget(identity)
+    logins.attempts.append(
+        f"{', '.join(linked)}: turned away with the role the app gives its users; linked to "
+        "its administrators' role as well, as its administrator would"
+    )
+    return logins.log_in_all({i.name: i for i in ordinary}) or ways
+
+
+def _link_roles(database: SandboxDatabase, links: Sequence[RoleLink], key: Any) -> None:
+    """Link a directly made user to a role or group through an association table, if any: the
+    first row not named for administrators (the one the app gives its users), or a new row when
+    the table is empty; never an administrator's role."""
+    for link in links:
+        rows = database.read().get(link.role_table, {}).values()
+        ordinary = [r for r in rows if not ADMIN_NAME.search(role_name(r))]
+        if ordinary:
+            parent = ordinary[0].get(link.role_key)
+        elif rows:
+            continue  # only an administrators' role: the user goes without
+        else:
+            parent = _first_or_new(database, link.role_table, link.role_key)
+        if parent is not None:
+            add_link(database, link, key, parent)
 
 
 class _Logins:

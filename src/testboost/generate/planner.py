@@ -20,6 +20,7 @@ from testboost.analysis.inputs import value_type
 from testboost.checks import Finding, request_json
 from testboost.explore.runner import ProbeResult
 from testboost.explore.values import invalid_variants
+from testboost.generate.behind import behind_login, credentialed
 from testboost.generate.builder import ModuleBuilder
 from testboost.generate.calls import Caller
 from testboost.generate.defects import Defect, defect_test, defects_of
@@ -66,6 +67,8 @@ class Material:
     context: Context
     findings: tuple[Finding, ...] = ()
     notes: tuple[str, ...] = ()
+    #: the (method, rule) pairs the probe found guarded
+    guarded: frozenset[tuple[str, str]] = frozenset()
 
 
 def gather(
@@ -118,6 +121,7 @@ def gather(
         context,
         tuple(findings),
         tuple(notes),
+        frozenset(result.reach.guarded) if result.reach is not None else frozenset(),
     )
 
 
@@ -532,12 +536,16 @@ def route_modules(material: Material, skipped: list[str] | None = None) -> dict[
         by_module.setdefault(layout[(group.route.endpoint, group.rule)], []).append(group)
     modules: dict[str, ModuleBuilder] = {}
     written: set[str] = set()
+    covered: set[tuple[str, str]] = set()  # pairs with a test sent as a logged-in user
     for filename, members in by_module.items():
         module = ModuleBuilder(filename, _docstring(filename, [g.route for g in members]))
         modules[filename] = module
         for group in members:
+            before = len(module.tests)
             if not _route_tests(material, module, group, written):
                 _pin_today(material, module, group, skipped)
+            if credentialed(module.tests[before:]):
+                covered.add((group.method, group.rule))
     for defect in material.defects:
         home = next(
             (layout[(g.route.endpoint, g.rule)] for g in material.groups if g.rule == defect.rule),
@@ -549,11 +557,14 @@ def route_modules(material: Material, skipped: list[str] | None = None) -> dict[
         test = defect_test(context, modules[home], defect, pair)
         if test is not None:
             modules[home].add(test)
+            if credentialed([test]):
+                covered.add((defect.method, defect.rule))
         elif skipped is not None and defect.check not in PERFORMANCE_CHECKS:
             skipped.append(
                 f"no xfail test for {defect.check} on {defect.method} {defect.rule}: "
                 "the defect did not show when replayed in the suite's world"
             )
+    behind_login(material, modules, layout, covered, skipped)
     return modules
 
 
