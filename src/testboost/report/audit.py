@@ -342,6 +342,8 @@ def _proof_line(result: AuditResult) -> str:
     )
     if proof.status == "partial":
         line += f" ({proof.reason}: {len(proof.unproven)} tests left unproven)"
+    elif proof.reason:
+        line += f" ({proof.reason})"
     return line
 
 
