@@ -247,12 +247,15 @@ def test_a_workers_partial_kill_score_is_said_by_the_controller() -> None:
     controller = Prover("on", 60)
     controller.merge({"status": "done", "runs": 4, "tests": []})
     assert (controller.status, controller.reason) == ("done", None)
-    controller.merge({"status": "done", "runs": 9, "reason": "kill score partial"})
+    controller.merge(
+        {"status": "done", "runs": 9, "verdict_runs": 5, "reason": "kill score partial"}
+    )
     assert (controller.status, controller.reason, controller.runs) == (
         "done",
         "kill score partial",
         13,
     )
+    assert controller.verdict_runs == 5
     controller.merge({"status": "partial", "reason": "the budget of 60 s ran out"})
     assert controller.status == "partial" and "ran out" in (controller.reason or "")
 

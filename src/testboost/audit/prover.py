@@ -11,8 +11,8 @@ phase fails with the break applied; it *survives* when the test passes anyway; a
 fails under it, or a break that changed nothing, is no evidence either way.
 
 ``MODE`` is ``on`` (prove up to ``--testboost-prove-budget`` seconds, what is left is unproven)
-or ``auto`` (prove only when the estimate — each test's duration times its runs — fits the
-budget). The results go into the plugin's JSON document under ``proof``.
+or ``auto`` (prove only when the estimate of the verdict pass — each test's duration times a
+control and two breaks — fits the budget). The results go into the plugin's JSON document under ``proof``.
 """
 
 from __future__ import annotations
@@ -59,6 +59,9 @@ class Prover:
         self.reason: str | None = None
         self.runs = 0
         self.seconds = 0.0
+        #: the reruns and seconds the verdict pass took (the rest went to the kill score)
+        self.verdict_runs = 0
+        self.verdict_seconds = 0.0
         self.proving = False
         self._at_teardown: tuple[int, list[str]] = (0, [])
         self._call_error: type[BaseException] | None = None
@@ -182,6 +185,7 @@ class Prover:
         started = time.monotonic()
         try:
             deferred = self._verdict_pass(plan, started)
+            self.verdict_runs, self.verdict_seconds = self.runs, time.monotonic() - started
             if self.status != "partial":
                 self._kill_score_pass(deferred, started)
         finally:
@@ -312,6 +316,8 @@ class Prover:
             "budget": self.budget,
             "seconds": round(self.seconds, 2),
             "runs": self.runs,
+            "verdict_seconds": round(self.verdict_seconds, 2),
+            "verdict_runs": self.verdict_runs,
             "tests": self.results,
             "unproven": self.unproven,
         }
@@ -322,6 +328,8 @@ class Prover:
         self.unproven += data.get("unproven", [])
         self.runs += int(data.get("runs", 0))
         self.seconds = max(self.seconds, float(data.get("seconds", 0.0)))
+        self.verdict_runs += int(data.get("verdict_runs", 0))
+        self.verdict_seconds = max(self.verdict_seconds, float(data.get("verdict_seconds", 0.0)))
         status = data.get("status")
         if status in ("partial", "skipped") or self.status == "not-run":
             self.status = str(status)

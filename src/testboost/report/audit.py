@@ -289,6 +289,8 @@ def _proof_document(result: AuditResult) -> dict[str, Any] | None:
         "budget": proof.budget,
         "seconds": round(proof.seconds, 2),
         "runs": proof.runs,
+        "verdict_seconds": round(proof.verdict_seconds, 2),
+        "verdict_runs": proof.verdict_runs,
         "tests_proven": len(proof.tests),
         "real": verdicts.count("real"),
         "hollow": verdicts.count("hollow"),
