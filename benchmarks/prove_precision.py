@@ -49,16 +49,18 @@ def base(nodeid: str) -> str:
 
 
 def audit(
-    python: Path, cwd: Path, app: dict[str, Any], out: Path, budget: float, extra: Path | None
+    python: Path, cwd: Path, app: dict[str, Any], out: Path, options: argparse.Namespace
 ) -> float:
     """Run one ``audit --prove``; return its wall time in seconds."""
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    extra = extras(cwd.name, python, app.get("extra", []))
     path = [str(ROOT / "src"), *([str(extra)] if extra else [])]
     env.update({"PYTHONPATH": os.pathsep.join(path), "HOME": str(cwd.parent / "home")})
     env["NO_COLOR"] = "1"
     env.update({str(k): str(v) for k, v in app.get("env", {}).items()})
     command = [str(python), "-m", "testboost", "audit", "--app", str(app["spec"])]
-    command += ["--tests", str(app["tests"]), "--prove", "--budget", f"{budget:g}"]
+    command += ["--tests", str(app["tests"]), "--prove", "--budget", f"{options.budget:g}"]
+    command += ["--workers", str(options.workers)]
     command += ["--json", str(out)]
     started = time.monotonic()
     subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=3600)
@@ -123,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reports", type=Path, help="score the --prove reports APP.json already in this dir"
     )
+    parser.add_argument("--workers", type=int, default=1, help="audit --workers (default 1)")
     parser.add_argument("--save", type=Path, help="keep each app's --prove report in this dir")
     parser.add_argument(
         "--budget",
@@ -141,7 +144,6 @@ def main(argv: list[str] | None = None) -> int:
             if only and name not in only:
                 continue
             out = (args.reports or Path(scratch)) / f"{name}.json"
-            wall = None
             if args.reports is None:
                 cache = args.shared_venvs / app.get("venv", name)
                 python = cache / "venv" / "bin" / "python"
@@ -151,8 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                 tree = Path(scratch) / name
                 shutil.copytree(cache / "tree", tree, symlinks=True)
                 prune(tree, app)
-                extra = extras(name, python, app.get("extra", []))
-                wall = audit(python, tree, app, out, args.budget, extra)
+                audit(python, tree, app, out, args)
             if not out.exists():
                 print(f"{name}: no --prove report at {out}")
                 return 1
@@ -174,29 +175,34 @@ def main(argv: list[str] | None = None) -> int:
             proof = document["proof"] or {}
             total = float(document["run"]["seconds"])
             proof_seconds = float(proof.get("seconds", 0.0))
+            proven = max(int(proof.get("tests_proven", 0)), 1)
+            left = {base(u["nodeid"]) for u in proof.get("unproven", [])} & set(labels)
             rows.append(
                 (
                     name,
                     len(labels),
                     len(hollow),
+                    len(left),
                     *score(said["static"], hollow),
                     *score(said["prove"], hollow),
-                    proof.get("runs", 0) / max(int(proof.get("tests_proven", 0)), 1),
+                    int(proof.get("verdict_runs") or 0) / proven,
+                    float(proof.get("verdict_seconds") or 0.0),
+                    int(proof.get("runs", 0)) / proven,
                     total - proof_seconds,
                     proof_seconds,
-                    wall,
                 )
             )
     print()
     print(
-        f"{'app':<15}{'tests':>6}{'hollow':>7}  {'static P':>8} {'static R':>8}  "
-        f"{'prove P':>8} {'prove R':>8}  {'reruns/test':>11} {'plain s':>8} {'proof s':>8}"
+        f"{'app':<15}{'tests':>6}{'hollow':>7}{'unproven':>9}  {'static P':>8} {'static R':>8}  "
+        f"{'prove P':>8} {'prove R':>8}  {'verdict/test':>12} {'verdict s':>9} "
+        f"{'reruns/test':>11} {'plain s':>8} {'proof s':>8}"
     )
-    for name, tests, count, sp, sr, pp, pr, runs, plain, proof_s, _ in rows:
+    for name, tests, count, unproven, sp, sr, pp, pr, v_runs, v_s, runs, plain, proof_s in rows:
         print(
-            f"{name:<15}{tests:>6}{count:>7}  {shown(sp):>8} {shown(sr):>8}  "
-            f"{shown(pp):>8} {shown(pr):>8}"
-            f"  {runs:>11.1f} {plain:>8.1f} {proof_s:>8.1f}"
+            f"{name:<15}{tests:>6}{count:>7}{unproven:>9}  {shown(sp):>8} {shown(sr):>8}  "
+            f"{shown(pp):>8} {shown(pr):>8}  {v_runs:>12.1f} {v_s:>9.1f} "
+            f"{runs:>11.1f} {plain:>8.1f} {proof_s:>8.1f}"
         )
     for mode in ("static", "prove"):
         entries = totals[mode]
@@ -209,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(
         "plain s: the suite's own run; proof s: the reruns after it, in the same pytest "
-        "process (one worker)."
+        f"process (--workers {args.workers}); unproven: labelled tests the proof left without a verdict (over "
+        "budget, or every break crashed them), scored as not flagged; verdict: the reruns and seconds until every test had its "
+        "verdict (the rest went to the kill score, within --budget)."
     )
     return 0
 
