@@ -12,7 +12,8 @@ fails under it, or a break that changed nothing, is no evidence either way.
 
 ``MODE`` is ``on`` (prove up to ``--testboost-prove-budget`` seconds, what is left is unproven)
 or ``auto`` (prove only when the estimate of the verdict pass — each test's duration times a
-control and two breaks — fits the budget). The results go into the plugin's JSON document under ``proof``.
+control and two breaks — fits the budget). The results go into the plugin's JSON document
+under ``proof``.
 """
 
 from __future__ import annotations
