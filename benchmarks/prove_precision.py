@@ -13,6 +13,10 @@ app's own virtualenv and this checkout's ``src`` first on ``PYTHONPATH``::
 
     testboost audit --app SPEC --tests DIR --prove --budget 1800 --json APP.json
 
+(``--budget`` changes the 1800). An app's ``keep`` runs only those test files of DIR; its
+``extra`` are test requirements its virtualenv lacks, installed once with that virtualenv's pip
+into ``benchmarks/.cache/prove-extras/APP`` and put on ``PYTHONPATH`` (the shared virtualenv
+is never changed).
 and scores what a user is told against the labels: the report's ``hollow_tests`` for --prove;
 for the static scan alone, the same list without the proof's ``survives-breaks`` additions and
 with the tests the proof cleared (``proof.proven_real``) put back. It prints precision and
@@ -44,16 +48,54 @@ def base(nodeid: str) -> str:
     return nodeid.split("[", 1)[0]
 
 
-def audit(python: Path, cwd: Path, app: dict[str, Any], mode: str, out: Path) -> float:
-    """Run one audit; return its wall time in seconds."""
+def audit(
+    python: Path, cwd: Path, app: dict[str, Any], out: Path, options: argparse.Namespace
+) -> float:
+    """Run one ``audit --prove``; return its wall time in seconds."""
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
-    env.update({"PYTHONPATH": str(ROOT / "src"), "HOME": str(cwd.parent / "home"), "NO_COLOR": "1"})
+    extra = extras(cwd.name, python, app.get("extra", []))
+    path = [str(ROOT / "src"), *([str(extra)] if extra else [])]
+    env.update({"PYTHONPATH": os.pathsep.join(path), "HOME": str(cwd.parent / "home")})
+    env["NO_COLOR"] = "1"
     env.update({str(k): str(v) for k, v in app.get("env", {}).items()})
     command = [str(python), "-m", "testboost", "audit", "--app", str(app["spec"])]
-    command += ["--tests", str(app["tests"]), mode, "--budget", "1800", "--json", str(out)]
+    command += ["--tests", str(app["tests"]), "--prove", "--budget", f"{options.budget:g}"]
+    command += ["--workers", str(options.workers)]
+    command += ["--json", str(out)]
     started = time.monotonic()
     subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=3600)
     return time.monotonic() - started
+
+
+def extras(name: str, python: Path, requirements: list[str]) -> Path | None:
+    """The test requirements the app's virtualenv lacks (``extra`` in the corpus), installed
+    once with its own pip into ``benchmarks/.cache/prove-extras/NAME`` (never into the shared
+    virtualenv), for ``PYTHONPATH``."""
+    if not requirements:
+        return None
+    target = HERE / ".cache" / "prove-extras" / name
+    stamp = target / ".requirements"
+    if stamp.exists() and stamp.read_text() == "\n".join(requirements):
+        return target
+    shutil.rmtree(target, ignore_errors=True)
+    command = [str(python), "-m", "pip", "install", "--quiet", "--target", str(target)]
+    subprocess.run([*command, *requirements], check=True, timeout=900)
+    for shadowing in target.glob("typing_extensions*"):  # the venv has its own
+        shutil.rmtree(shadowing) if shadowing.is_dir() else shadowing.unlink()
+    stamp.write_text("\n".join(requirements))
+    return target
+
+
+def prune(tree: Path, app: dict[str, Any]) -> None:
+    """Drop the test files the corpus does not use: ``drop`` (tests needing what the venv
+    lacks) and, with ``keep``, every other ``test_*.py`` under the tests directory."""
+    for dropped in app.get("drop", []):
+        (tree / dropped).unlink()
+    keep = {tree / kept for kept in app.get("keep", [])}
+    if keep:
+        for path in (tree / app["tests"]).rglob("test_*.py"):
+            if path not in keep:
+                path.unlink()
 
 
 def score(flagged: set[str], hollow: set[str]) -> tuple[float | None, float | None]:
@@ -83,6 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reports", type=Path, help="score the --prove reports APP.json already in this dir"
     )
+    parser.add_argument("--workers", type=int, default=1, help="audit --workers (default 1)")
+    parser.add_argument("--save", type=Path, help="keep each app's --prove report in this dir")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=1800.0,
+        help="--budget of each audit (default 1800 s); verdicts come first, the kill score after",
+    )
     args = parser.parse_args(argv)
     corpus = json.loads(LABELS.read_text())
     only = {name for name in args.only.split(",") if name}
@@ -94,7 +144,6 @@ def main(argv: list[str] | None = None) -> int:
             if only and name not in only:
                 continue
             out = (args.reports or Path(scratch)) / f"{name}.json"
-            wall = None
             if args.reports is None:
                 cache = args.shared_venvs / app.get("venv", name)
                 python = cache / "venv" / "bin" / "python"
@@ -103,12 +152,14 @@ def main(argv: list[str] | None = None) -> int:
                     return 2
                 tree = Path(scratch) / name
                 shutil.copytree(cache / "tree", tree, symlinks=True)
-                for dropped in app.get("drop", []):  # tests needing what the venv lacks
-                    (tree / dropped).unlink()
-                wall = audit(python, tree, app, "--prove", out)
+                prune(tree, app)
+                audit(python, tree, app, out, args)
             if not out.exists():
                 print(f"{name}: no --prove report at {out}")
                 return 1
+            if args.save is not None and args.reports is None:
+                args.save.mkdir(parents=True, exist_ok=True)
+                shutil.copy(out, args.save / out.name)
             document = json.loads(out.read_text())
             labels: dict[str, str] = app["labels"]
             hollow = {nodeid for nodeid, label in labels.items() if label == "hollow"}
@@ -124,29 +175,34 @@ def main(argv: list[str] | None = None) -> int:
             proof = document["proof"] or {}
             total = float(document["run"]["seconds"])
             proof_seconds = float(proof.get("seconds", 0.0))
+            proven = max(int(proof.get("tests_proven", 0)), 1)
+            left = {base(u["nodeid"]) for u in proof.get("unproven", [])} & set(labels)
             rows.append(
                 (
                     name,
                     len(labels),
                     len(hollow),
+                    len(left),
                     *score(said["static"], hollow),
                     *score(said["prove"], hollow),
-                    proof.get("runs", 0) / max(int(proof.get("tests_proven", 0)), 1),
+                    int(proof.get("verdict_runs") or 0) / proven,
+                    float(proof.get("verdict_seconds") or 0.0),
+                    int(proof.get("runs", 0)) / proven,
                     total - proof_seconds,
                     proof_seconds,
-                    wall,
                 )
             )
     print()
     print(
-        f"{'app':<15}{'tests':>6}{'hollow':>7}  {'static P':>8} {'static R':>8}  "
-        f"{'prove P':>8} {'prove R':>8}  {'reruns/test':>11} {'plain s':>8} {'proof s':>8}"
+        f"{'app':<15}{'tests':>6}{'hollow':>7}{'unproven':>9}  {'static P':>8} {'static R':>8}  "
+        f"{'prove P':>8} {'prove R':>8}  {'verdict/test':>12} {'verdict s':>9} "
+        f"{'reruns/test':>11} {'plain s':>8} {'proof s':>8}"
     )
-    for name, tests, count, sp, sr, pp, pr, runs, plain, proof_s, _ in rows:
+    for name, tests, count, unproven, sp, sr, pp, pr, v_runs, v_s, runs, plain, proof_s in rows:
         print(
-            f"{name:<15}{tests:>6}{count:>7}  {shown(sp):>8} {shown(sr):>8}  "
-            f"{shown(pp):>8} {shown(pr):>8}"
-            f"  {runs:>11.1f} {plain:>8.1f} {proof_s:>8.1f}"
+            f"{name:<15}{tests:>6}{count:>7}{unproven:>9}  {shown(sp):>8} {shown(sr):>8}  "
+            f"{shown(pp):>8} {shown(pr):>8}  {v_runs:>12.1f} {v_s:>9.1f} "
+            f"{runs:>11.1f} {plain:>8.1f} {proof_s:>8.1f}"
         )
     for mode in ("static", "prove"):
         entries = totals[mode]
@@ -159,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(
         "plain s: the suite's own run; proof s: the reruns after it, in the same pytest "
-        "process (one worker)."
+        f"process (--workers {args.workers}); unproven: labelled tests the proof left without a verdict (over "
+        "budget, or every break crashed them), scored as not flagged; verdict: the reruns and seconds until every test had its "
+        "verdict (the rest went to the kill score, within --budget)."
     )
     return 0
 

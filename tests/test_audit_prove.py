@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from flask import Flask, jsonify
 from flask_sqlalchemy import SQLAlchemy
 from test_audit import ROOT, SHOP_TESTS, SHOPAPI, Audit, finish, start_audit
 
-from testboost.audit.breaks import Break, Breaker
+from testboost.audit.breaks import KINDS, Break, Breaker
 from testboost.audit.proof import BreakResult, Proof, TestProof
+from testboost.audit.prover import ORDER, Prover, _is_check
 from testboost.audit.run import ProveOptions, SuiteRun, run_suite
 
 PROVEAPP = Path(__file__).parent / "audit_projects" / "proveapp"
@@ -162,6 +166,100 @@ def test_a_test_catching_one_break_is_real_and_one_catching_none_is_hollow() -> 
     }
 
 
+def test_a_tests_own_last_request_is_broken_first_then_its_fixtures_routes() -> None:
+    prover = Prover("on", 60)
+    login, orders, order = ("POST", "/login", "login"), ("GET", "/o", "o"), ("GET", "/o/1", "o1")
+    prover.reached["t::a"] = [login, orders, order]
+    prover.in_call["t::a"] = [orders, order, orders]  # the login was a fixture's
+    assert prover._routes_in_order("t::a") == [orders, order, login]
+    # the view raising is tried first: a status check and a body check both catch it
+    assert ORDER[0] == "raise" and sorted(ORDER) == sorted(KINDS)
+
+
+class Scripted(Prover):
+    """A prover whose reruns answer from a script: (nodeid, kind or None) -> result."""
+
+    def __init__(self, script: dict[tuple[str, str | None], str], budget: float = 60) -> None:
+        super().__init__("on", budget)
+        self.script = script
+        self.tried: list[tuple[str, str | None]] = []
+
+    def _rerun(self, item: Any, brk: Break | None) -> Any:
+        key = (item.nodeid, brk.kind if brk else None)
+        self.tried.append(key)
+        outcome = {"result": self.script[key]}
+        return outcome if brk is None else {**outcome, "kind": brk.kind, "phase": "call"}
+
+
+def item(nodeid: str) -> Any:
+    return SimpleNamespace(nodeid=nodeid, location=(nodeid, 1, nodeid))
+
+
+def test_the_verdict_pass_stops_at_the_first_catch_and_the_kill_score_pass_does_the_rest() -> None:
+    route = ("GET", "/x", "x")
+    prover = Scripted(
+        {
+            ("t::real", None): "passed",
+            ("t::real", "raise"): "survived",
+            ("t::real", "status"): "caught",
+            ("t::real", "body-empty"): "caught",
+            ("t::hollow", None): "passed",
+            ("t::hollow", "raise"): "survived",
+            ("t::hollow", "status"): "survived",
+        }
+    )
+    prover.in_call = {"t::real": [route], "t::hollow": [route]}
+    kinds = [Break(*route, kind) for kind in ("raise", "status", "body-empty")]
+    plan = [(item("t::real"), kinds), (item("t::hollow"), kinds[:2])]
+    deferred = prover._verdict_pass(plan, time.monotonic())  # type: ignore[arg-type]
+    assert prover.tried == [
+        ("t::real", None),
+        ("t::real", "raise"),
+        ("t::real", "status"),  # caught: the verdict is known, body-empty waits
+        ("t::hollow", None),
+        ("t::hollow", "raise"),
+        ("t::hollow", "status"),
+    ]
+    assert [(i.nodeid, [b.kind for b in left]) for i, _, left in deferred] == [
+        ("t::real", ["body-empty"])
+    ]
+    prover._kill_score_pass(deferred, time.monotonic())
+    assert prover.tried[-1] == ("t::real", "body-empty") and prover.reason is None
+    assert [len(t["breaks"]) for t in prover.results] == [3, 2]
+    # a budget spent before the kill score is done leaves every verdict and says so
+    late = Scripted(prover.script, budget=1)
+    late.in_call = prover.in_call
+    deferred = late._verdict_pass(plan, time.monotonic())  # type: ignore[arg-type]
+    late._kill_score_pass(deferred, time.monotonic() - 2)
+    assert late.tried[-1] == ("t::hollow", "status") and "kill score" in (late.reason or "")
+    assert late.unproven == [] and len(late.results) == 2
+
+
+def test_only_assertions_and_a_test_clients_own_status_check_are_checks() -> None:
+    app_error = type("AppError", (Exception,), {"__module__": "webtest.app"})
+    lookalike = type("AppError", (Exception,), {"__module__": "myapp.errors"})
+    assert _is_check(AssertionError) and _is_check(pytest.fail.Exception)
+    assert _is_check(app_error) and _is_check(type("Sub", (app_error,), {}))
+    assert not _is_check(KeyError) and not _is_check(lookalike) and not _is_check(None)
+
+
+def test_a_workers_partial_kill_score_is_said_by_the_controller() -> None:
+    controller = Prover("on", 60)
+    controller.merge({"status": "done", "runs": 4, "tests": []})
+    assert (controller.status, controller.reason) == ("done", None)
+    controller.merge(
+        {"status": "done", "runs": 9, "verdict_runs": 5, "reason": "kill score partial"}
+    )
+    assert (controller.status, controller.reason, controller.runs) == (
+        "done",
+        "kill score partial",
+        13,
+    )
+    assert controller.verdict_runs == 5
+    controller.merge({"status": "partial", "reason": "the budget of 60 s ran out"})
+    assert controller.status == "partial" and "ran out" in (controller.reason or "")
+
+
 # -- the proof of a whole suite -----------------------------------------------------------------
 
 
@@ -195,9 +293,9 @@ def test_the_database_break_is_what_a_db_check_catches(proven: SuiteRun) -> None
     assert proven.proof is not None
     stores = proven.proof.by_test()["tests/test_notes.py::test_create_stores_the_note"]
     # only what stops the write reaches a check on the database: no status, no body
-    assert [b.kind for b in stores.caught] == ["db-rollback", "raise"]
-    assert [b.kind for b in stores.survived] == ["status", "body-empty", "body-altered"]
-    caught = stores.caught[0]
+    assert {b.kind for b in stores.caught} == {"db-rollback", "raise"}
+    assert {b.kind for b in stores.survived} == {"status", "body-empty", "body-altered"}
+    caught = next(b for b in stores.caught if b.kind == "db-rollback")
     assert caught.says == "POST /notes has its database write rolled back"
 
 

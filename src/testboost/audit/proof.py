@@ -105,6 +105,8 @@ class Proof:
     runs: int
     tests: tuple[TestProof, ...]
     unproven: tuple[tuple[str, str], ...]
+    verdict_seconds: float = 0.0  # the part of ``seconds`` and ``runs`` that gave the verdicts
+    verdict_runs: int = 0
 
     def by_test(self) -> dict[str, TestProof]:
         """The proofs by node id."""
@@ -162,6 +164,8 @@ def read_proof(data: Mapping[str, Any] | None, prefix: str) -> Proof | None:
         budget=float(data.get("budget", 0.0)),
         seconds=float(data.get("seconds", 0.0)),
         runs=int(data.get("runs", 0)),
+        verdict_seconds=float(data.get("verdict_seconds", 0.0)),
+        verdict_runs=int(data.get("verdict_runs", 0)),
         tests=tests,
         unproven=tuple(
             (prefix + str(u["nodeid"]), str(u.get("reason", ""))) for u in data.get("unproven", [])

@@ -11,8 +11,9 @@ phase fails with the break applied; it *survives* when the test passes anyway; a
 fails under it, or a break that changed nothing, is no evidence either way.
 
 ``MODE`` is ``on`` (prove up to ``--testboost-prove-budget`` seconds, what is left is unproven)
-or ``auto`` (prove only when the estimate — each test's duration times its runs — fits the
-budget). The results go into the plugin's JSON document under ``proof``.
+or ``auto`` (prove only when the estimate of the verdict pass — each test's duration times a
+control and two breaks — fits the budget). The results go into the plugin's JSON document
+under ``proof``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ from testboost.audit.breaks import Break, Breaker, Observed, RouteKey
 #: What a test raises when one of its checks fails.
 _CHECKS = (AssertionError, Failed)
 
+#: The kinds of break in the order they are tried on a route: the view raising first, as the
+#: break most tests notice (a status check and a body check both catch it).
+ORDER = ("raise", "status", "body-empty", "body-altered", "db-rollback")
+
+#: Breaks per test the ``auto`` estimate counts for the verdict pass, besides the control.
+_VERDICT_GUESS = 2
+
 
 class Prover:
     """Records what each test reaches, then reruns the passing tests with routes broken."""
@@ -52,12 +60,15 @@ class Prover:
         self.reason: str | None = None
         self.runs = 0
         self.seconds = 0.0
+        #: the reruns and seconds the verdict pass took (the rest went to the kill score)
+        self.verdict_runs = 0
+        self.verdict_seconds = 0.0
         self.proving = False
         self._at_teardown: tuple[int, list[str]] = (0, [])
         self._call_error: type[BaseException] | None = None
         self._in_check = False
         self._in_setup = 0
-        self.in_call: dict[str, set[RouteKey]] = {}
+        self.in_call: dict[str, list[RouteKey]] = {}
 
     def connect(self) -> None:
         """Start watching requests."""
@@ -85,7 +96,7 @@ class Prover:
         """Setup and call are over: keep what they reached (teardown requests are not the test's)."""
         if not self.proving:
             self.reached[item.nodeid] = list(dict.fromkeys(self.breaker.reached))
-            self.in_call[item.nodeid] = set(self.breaker.reached[self._in_setup :])
+            self.in_call[item.nodeid] = self.breaker.reached[self._in_setup :]
         self._at_teardown = (self.breaker.applied, list(self.breaker.details))
 
     @pytest.hookimpl(hookwrapper=True)
@@ -124,8 +135,10 @@ class Prover:
     # -- the proof --------------------------------------------------------------------------------
 
     def plan(self) -> list[tuple[pytest.Item, list[Break]]]:
-        """Each provable test with the breaks to try on it: the routes its own body reaches
-        first, then the ones only its fixtures reach (tried until one is caught)."""
+        """Each provable test with the breaks to try on it, likeliest to be caught first: the
+        routes its own body reaches, the last requested first (what a test checks is most often
+        its last answer), then the ones only its fixtures reach; per route, the kinds in
+        :data:`ORDER`."""
         plan: list[tuple[pytest.Item, list[Break]]] = []
         for item in self.items:
             nodeid = item.nodeid
@@ -133,82 +146,118 @@ class Prover:
                 continue
             if not isinstance(item, pytest.Function):
                 continue
-            in_call = self.in_call.get(nodeid, set())
-            routes = sorted(self.reached.get(nodeid, []), key=lambda route: route not in in_call)
             breaks = [
                 Break(method, rule, endpoint, kind)
-                for method, rule, endpoint in routes
-                for kind in self.breaker.observed.get((method, rule, endpoint), Observed()).kinds()
+                for method, rule, endpoint in self._routes_in_order(nodeid)
+                for kind in sorted(
+                    self.breaker.observed.get((method, rule, endpoint), Observed()).kinds(),
+                    key=ORDER.index,
+                )
             ]
             if breaks:
                 plan.append((item, breaks))
         return plan
 
+    def _routes_in_order(self, nodeid: str) -> list[RouteKey]:
+        """The routes a test reached: its body's, last requested first, then its fixtures'."""
+        in_call = self.in_call.get(nodeid, [])
+        body = list(dict.fromkeys(reversed(in_call)))
+        return body + [r for r in self.reached.get(nodeid, []) if r not in body]
+
     def prove(self) -> None:
-        """Rerun every planned test: control first, then each break; stop at the budget."""
+        """Rerun every planned test in two passes, within the budget.
+
+        The *verdict* pass reruns each test unbroken (the control), then with each break in
+        plan order until the test catches one: a real test usually costs two reruns, a hollow
+        one every break. The *kill score* pass then tries, test by test, the breaks of the
+        routes its body reaches that the first pass did not need, so every (route, kind) the
+        body reaches is counted. When the budget runs out in the first pass, the tests left are
+        unproven; in the second, every test has its verdict and only the kill score is partial.
+        """
         plan = self.plan()
         if not plan:
             if self.status == "not-run":
                 self.status = "done"
             return
-        estimate = sum(self.durations.get(i.nodeid, 0.0) * (1 + len(b)) for i, b in plan)
-        if self.mode == "auto" and estimate > self.budget:
-            self.status = "skipped"
-            self.reason = (
-                f"estimated {estimate:.0f} s for {sum(1 + len(b) for _, b in plan)} reruns, "
-                f"over the budget of {self.budget:g} s"
-            )
-            self.unproven = [{"nodeid": i.nodeid, "reason": "over budget"} for i, _ in plan]
+        if self.mode == "auto" and self._skipped_by_estimate(plan):
             return
         self.proving = True
         self.breaker.observing = False
         started = time.monotonic()
-        runs = [(item, brk) for item, breaks in plan for brk in (None, *breaks)]
-        current: dict[str, Any] | None = None
         try:
-            for index, (item, brk) in enumerate(runs):
-                if brk is None:
-                    if current is not None:
-                        self.results.append(current)
-                    line = item.location[1]
-                    current = {
-                        "nodeid": item.nodeid,
-                        "line": line + 1 if line is not None else 0,
-                        "control": None,
-                        "breaks": [],
-                    }
-                elif (
-                    current is None
-                    or current["control"] != "passed"
-                    or self._settled(current, item, brk)
-                ):
-                    continue
-                if time.monotonic() - started > self.budget:
-                    self._out_of_budget(runs[index:], current)
-                    current = None
-                    break
-                result = self._rerun(item, brk)
-                if brk is None:
-                    current["control"] = result["result"]
-                else:
-                    current["breaks"].append(result)
-            if current is not None:
-                self.results.append(current)
+            deferred = self._verdict_pass(plan, started)
+            self.verdict_runs, self.verdict_seconds = self.runs, time.monotonic() - started
+            if self.status != "partial":
+                self._kill_score_pass(deferred, started)
         finally:
-            if runs:
-                _teardown_all_but(runs[0][0], None)
+            _teardown_all_but(plan[0][0], None)
             self.breaker.active = None
             self.proving = False
             self.seconds = time.monotonic() - started
         if self.status != "partial":
             self.status = "done"
 
-    def _settled(self, current: dict[str, Any], item: pytest.Item, brk: Break) -> bool:
-        """A route only the test's fixtures reach is not broken once the test caught a break:
-        the verdict is known, and the kill score counts the routes a test's body reaches."""
-        if (brk.method, brk.rule, brk.endpoint) in self.in_call.get(item.nodeid, ()):
+    def _skipped_by_estimate(self, plan: list[tuple[pytest.Item, list[Break]]]) -> bool:
+        """``auto`` mode: skip the proof when even its verdict pass would not fit the budget
+        (a control and up to :data:`_VERDICT_GUESS` breaks per test, at its measured duration)."""
+        reruns = {i.nodeid: 1 + min(len(b), _VERDICT_GUESS) for i, b in plan}
+        estimate = sum(self.durations.get(n, 0.0) * k for n, k in reruns.items())
+        if estimate <= self.budget:
             return False
-        return any(b["result"] == "caught" for b in current["breaks"])
+        self.status = "skipped"
+        self.reason = (
+            f"estimated {estimate:.0f} s for {sum(reruns.values())} reruns, "
+            f"over the budget of {self.budget:g} s"
+        )
+        self.unproven = [{"nodeid": i.nodeid, "reason": "over budget"} for i, _ in plan]
+        return True
+
+    def _verdict_pass(
+        self, plan: list[tuple[pytest.Item, list[Break]]], started: float
+    ) -> list[tuple[pytest.Item, dict[str, Any], list[Break]]]:
+        """Control, then breaks until the first catch; return, per real test, its entry and
+        the breaks of its body's routes not tried yet."""
+        deferred: list[tuple[pytest.Item, dict[str, Any], list[Break]]] = []
+        for index, (item, breaks) in enumerate(plan):
+            line = item.location[1]
+            current: dict[str, Any] = {
+                "nodeid": item.nodeid,
+                "line": line + 1 if line is not None else 0,
+                "control": None,
+                "breaks": [],
+            }
+            for position, brk in enumerate((None, *breaks)):
+                if brk is not None and (current["control"] != "passed" or _has_caught(current)):
+                    left = breaks[position - 1 :]
+                    in_call = self.in_call.get(item.nodeid, ())
+                    body = [b for b in left if (b.method, b.rule, b.endpoint) in in_call]
+                    if current["control"] == "passed" and body:
+                        deferred.append((item, current, body))
+                    break
+                if time.monotonic() - started > self.budget:
+                    self._out_of_budget([i.nodeid for i, _ in plan[index:]])
+                    return deferred
+                result = self._rerun(item, brk)
+                if brk is None:
+                    current["control"] = result["result"]
+                else:
+                    current["breaks"].append(result)
+            self.results.append(current)
+        return deferred
+
+    def _kill_score_pass(
+        self, deferred: list[tuple[pytest.Item, dict[str, Any], list[Break]]], started: float
+    ) -> None:
+        """The breaks of each real test's body routes that the verdict pass skipped."""
+        for item, current, breaks in deferred:
+            for brk in breaks:
+                if time.monotonic() - started > self.budget:
+                    self.reason = (
+                        f"the budget of {self.budget:g} s ran out after every test had its "
+                        "verdict: the kill score counts only the breaks tried"
+                    )
+                    return
+                current["breaks"].append(self._rerun(item, brk))
 
     def _rerun(self, item: pytest.Item, brk: Break | None) -> Any:
         # what the previous rerun kept (its module, its class) and this item does not share goes
@@ -237,9 +286,7 @@ class Prover:
             # an assertion (or pytest.fail) is a check; a KeyError on a body is a crash
             # an error raised while evaluating an assert (``assert body["url"]...`` on an
             # emptied body) is that check failing too
-            error = self._call_error
-            checked = error is not None and issubclass(error, _CHECKS)
-            result = "caught" if checked or self._in_check else "crashed"
+            result = "caught" if _is_check(self._call_error) or self._in_check else "crashed"
         else:
             result = "survived" if brk is not None else "passed"
         if brk is None:
@@ -256,16 +303,10 @@ class Prover:
             "detail": "; ".join(details),
         }
 
-    def _out_of_budget(
-        self, left: list[tuple[pytest.Item, Break | None]], current: dict[str, Any] | None
-    ) -> None:
+    def _out_of_budget(self, left: list[str]) -> None:
         self.status = "partial"
         self.reason = f"the budget of {self.budget:g} s ran out"
-        names = list(dict.fromkeys(item.nodeid for item, _ in left))
-        if current is not None and current["nodeid"] in names:
-            names.remove(current["nodeid"])
-            self.unproven.append({"nodeid": current["nodeid"], "reason": "over budget"})
-        self.unproven += [{"nodeid": n, "reason": "over budget"} for n in names]
+        self.unproven += [{"nodeid": n, "reason": "over budget"} for n in left]
 
     def document(self) -> dict[str, Any]:
         """The ``proof`` part of the plugin's JSON document."""
@@ -276,6 +317,8 @@ class Prover:
             "budget": self.budget,
             "seconds": round(self.seconds, 2),
             "runs": self.runs,
+            "verdict_seconds": round(self.verdict_seconds, 2),
+            "verdict_runs": self.verdict_runs,
             "tests": self.results,
             "unproven": self.unproven,
         }
@@ -286,10 +329,32 @@ class Prover:
         self.unproven += data.get("unproven", [])
         self.runs += int(data.get("runs", 0))
         self.seconds = max(self.seconds, float(data.get("seconds", 0.0)))
+        self.verdict_runs += int(data.get("verdict_runs", 0))
+        self.verdict_seconds = max(self.verdict_seconds, float(data.get("verdict_seconds", 0.0)))
         status = data.get("status")
         if status in ("partial", "skipped") or self.status == "not-run":
             self.status = str(status)
             self.reason = data.get("reason") or self.reason
+        elif self.status != "partial" and data.get("reason"):
+            self.reason = data["reason"]  # a worker's kill score left partial
+
+
+def _is_check(error: type[BaseException] | None) -> bool:
+    """Whether a test failing with ``error`` failed on a check: an assertion, ``pytest.fail``,
+    or a test client's own status check (WebTest's ``AppError``: ``testapp.get(url)`` expects a
+    2xx or 3xx unless told ``status=`` or ``expect_errors=True``)."""
+    if error is None:
+        return False
+    if issubclass(error, _CHECKS):
+        return True
+    return any(
+        kind.__name__ == "AppError" and kind.__module__.split(".")[0] == "webtest"
+        for kind in error.__mro__
+    )
+
+
+def _has_caught(current: dict[str, Any]) -> bool:
+    return any(b["result"] == "caught" for b in current["breaks"])
 
 
 def _raised_in_a_check(excinfo: pytest.ExceptionInfo[BaseException], item: pytest.Item) -> bool:

@@ -289,6 +289,8 @@ def _proof_document(result: AuditResult) -> dict[str, Any] | None:
         "budget": proof.budget,
         "seconds": round(proof.seconds, 2),
         "runs": proof.runs,
+        "verdict_seconds": round(proof.verdict_seconds, 2),
+        "verdict_runs": proof.verdict_runs,
         "tests_proven": len(proof.tests),
         "real": verdicts.count("real"),
         "hollow": verdicts.count("hollow"),
@@ -342,6 +344,8 @@ def _proof_line(result: AuditResult) -> str:
     )
     if proof.status == "partial":
         line += f" ({proof.reason}: {len(proof.unproven)} tests left unproven)"
+    elif proof.reason:
+        line += f" ({proof.reason})"
     return line
 
 
