@@ -13,6 +13,11 @@ fails under it, or a break that changed nothing, is no evidence either way.
 ``MODE`` is ``on`` (prove up to ``--testboost-prove-budget`` seconds, what is left is unproven)
 or ``auto`` (prove only when the estimate — each test's duration times its runs — fits the
 budget). The results go into the plugin's JSON document under ``proof``.
+
+With ``--testboost-prove-first-catch`` (what ``testboost generate`` uses on the suite it wrote) a
+(route, kind of break) is no longer tried once one test caught it, and a test none of whose
+breaks is left is not rerun at all: enough to learn which breaks no test catches, not every
+test's verdict.
 """
 
 from __future__ import annotations
@@ -37,9 +42,12 @@ _CHECKS = (AssertionError, Failed)
 class Prover:
     """Records what each test reaches, then reruns the passing tests with routes broken."""
 
-    def __init__(self, mode: str, budget: float) -> None:
+    def __init__(self, mode: str, budget: float, *, first_catch: bool = False) -> None:
         self.mode = mode
         self.budget = budget
+        self.first_catch = first_catch
+        #: (method, rule, endpoint, kind) some test caught (kept under ``first_catch``)
+        self.caught: set[tuple[str, str, str, str]] = set()
         self.breaker = Breaker()
         self.items: list[pytest.Item] = []
         self.reached: dict[str, list[RouteKey]] = {}
@@ -151,7 +159,7 @@ class Prover:
             if self.status == "not-run":
                 self.status = "done"
             return
-        estimate = sum(self.durations.get(i.nodeid, 0.0) * (1 + len(b)) for i, b in plan)
+        estimate = self._estimate(plan)
         if self.mode == "auto" and estimate > self.budget:
             self.status = "skipped"
             self.reason = (
@@ -164,12 +172,16 @@ class Prover:
         self.breaker.observing = False
         started = time.monotonic()
         runs = [(item, brk) for item, breaks in plan for brk in (None, *breaks)]
+        plan_of = {item.nodeid: breaks for item, breaks in plan}
         current: dict[str, Any] | None = None
         try:
             for index, (item, brk) in enumerate(runs):
                 if brk is None:
                     if current is not None:
                         self.results.append(current)
+                        current = None
+                    if self._nothing_left(plan_of[item.nodeid]):
+                        continue
                     line = item.location[1]
                     current = {
                         "nodeid": item.nodeid,
@@ -181,6 +193,7 @@ class Prover:
                     current is None
                     or current["control"] != "passed"
                     or self._settled(current, item, brk)
+                    or self._caught_before(brk)
                 ):
                     continue
                 if time.monotonic() - started > self.budget:
@@ -192,6 +205,8 @@ class Prover:
                     current["control"] = result["result"]
                 else:
                     current["breaks"].append(result)
+                    if result["result"] == "caught":
+                        self.caught.add((brk.method, brk.rule, brk.endpoint, brk.kind))
             if current is not None:
                 self.results.append(current)
         finally:
@@ -202,6 +217,30 @@ class Prover:
             self.seconds = time.monotonic() - started
         if self.status != "partial":
             self.status = "done"
+
+    def _estimate(self, plan: list[tuple[pytest.Item, list[Break]]]) -> float:
+        """Seconds the reruns should take: each test's duration times its runs; under
+        ``first_catch``, one control and one break per (route, kind) not yet seen."""
+        if not self.first_catch:
+            return sum(self.durations.get(i.nodeid, 0.0) * (1 + len(b)) for i, b in plan)
+        seen: set[Break] = set()
+        estimate = 0.0
+        for item, breaks in plan:
+            new = [b for b in breaks if b not in seen]
+            seen.update(new)
+            if new:
+                estimate += self.durations.get(item.nodeid, 0.0) * (1 + len(new))
+        return estimate
+
+    def _caught_before(self, brk: Break) -> bool:
+        """Under ``first_catch``: whether another test already caught this (route, kind)."""
+        key = (brk.method, brk.rule, brk.endpoint, brk.kind)
+        return self.first_catch and key in self.caught
+
+    def _nothing_left(self, breaks: list[Break]) -> bool:
+        """Under ``first_catch``: whether every break of a test was caught by earlier tests (its
+        control rerun would prove nothing new)."""
+        return self.first_catch and all(self._caught_before(b) for b in breaks)
 
     def _settled(self, current: dict[str, Any], item: pytest.Item, brk: Break) -> bool:
         """A route only the test's fixtures reach is not broken once the test caught a break:
