@@ -336,3 +336,12 @@ def test_first_catch_finds_the_same_survivors_in_fewer_reruns() -> None:
     }
     assert caught_quick == caught_full
     assert quick.proof.runs < full.proof.runs
+
+
+def test_added_tests_pytest_cannot_run_are_said_unproven() -> None:
+    first = _run([("t::a", "passed", "GET", "/things")], {"t::a": [("status", "survived")]})
+    broken = replace(_run([]), exit_code=4, proof=None, output="ERROR: not found: out/x.py")
+    _, proof = prove_draft(_draft([GET])[0], _Stand(first, broken), 60.0)
+    assert not proof.reproven and "not found" in proof.not_reproven
+    assert proof.left == (("GET", "/things", "/things", "status"),)
+    assert "the added tests were not proven: pytest could not run" in "\n".join(proof.lines())

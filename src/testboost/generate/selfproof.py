@@ -56,6 +56,8 @@ class SelfProof:
     unproven: int = 0
     dropped: tuple[str, ...] = field(default_factory=tuple)
     reproven: bool = True
+    #: why the added tests were not proven (the budget ran out, pytest could not run them)
+    not_reproven: str = "the budget ran out (raise --prove-budget)"
 
     def lines(self) -> list[str]:
         """What generate prints about the proof."""
@@ -74,9 +76,7 @@ class SelfProof:
         for route in self.unpinned:
             lines.append(f"no passing test for {route}: none of its requests could be pinned")
         if not self.reproven:
-            lines.append(
-                "the added tests were not proven: the budget ran out (raise --prove-budget)"
-            )
+            lines.append(f"the added tests were not proven: {self.not_reproven}")
         for method, rule, _endpoint, kind in self.left:
             lines.append(
                 f"no generated test catches {method} {rule} {_KIND_WORDS.get(kind, kind)}"
@@ -224,6 +224,7 @@ def prove_draft(draft: Draft, run: Runner, budget: float) -> tuple[dict[str, str
     left = list(survived)
     dropped: list[str] = []
     reproven = True
+    not_reproven = SelfProof.not_reproven
     if added:
         files = draft.render()
         remaining = budget - (time.monotonic() - started)
@@ -245,7 +246,10 @@ def prove_draft(draft: Draft, run: Runner, budget: float) -> tuple[dict[str, str
                 draft.modules[filename].tests.remove(test)
                 dropped.append(name)
             files = draft.render()
-        if second.proof is not None and second.proof.status not in ("skipped", "not-run"):
+        problem = unusable_reason(second)
+        if problem is not None:
+            reproven, not_reproven = False, problem
+        elif second.proof is not None and second.proof.status not in ("skipped", "not-run"):
             runs += second.proof.runs
             now_caught = caught(second)
             left = [s for s in survived if s not in now_caught]
@@ -265,6 +269,7 @@ def prove_draft(draft: Draft, run: Runner, budget: float) -> tuple[dict[str, str
         unproven=unproven,
         dropped=tuple(dropped),
         reproven=reproven,
+        not_reproven=not_reproven,
     )
 
 
