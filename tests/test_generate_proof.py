@@ -27,7 +27,7 @@ from testboost.generate.builder import ModuleBuilder
 from testboost.generate.material import Group, Sample
 from testboost.generate.plan import PlannedTest
 from testboost.generate.replay import Step
-from testboost.generate.selfproof import Draft, SelfProof, prove_draft, survivors
+from testboost.generate.selfproof import Draft, prove_draft, survivors
 from testboost.inventory import Route
 
 APPS = Path(__file__).parent / "apps"
@@ -303,12 +303,34 @@ def test_an_added_test_that_fails_on_the_app_is_left_out() -> None:
 def test_a_proof_not_run_is_said_and_adds_nothing() -> None:
     over = Proof("auto", "skipped", "estimated 900 s, over the budget", 60.0, 0.0, 0, (), ())
     run = replace(_run([("t::a", "passed", "GET", "/things")]), proof=over)
-    draft, _ = _draft([GET])
+    draft, module = _draft([GET, DELETE])
     _, proof = prove_draft(draft, _Stand(run), 60.0)
-    assert proof == SelfProof("skipped", "estimated 900 s, over the budget")
+    assert (proof.status, proof.reason, proof.added, module.tests) == (
+        "skipped",
+        "estimated 900 s, over the budget",
+        (),
+        [],
+    )
     assert proof.lines() == [
-        "proof of the generated suite: not run: estimated 900 s, over the budget"
+        "proof of the generated suite: not run: estimated 900 s, over the budget (--prove "
+        "proves within --prove-budget anyway)"
     ]
+
+
+def test_a_proof_over_the_budget_still_pins_every_route() -> None:
+    over = Proof("auto", "skipped", "estimated 900 s, over the budget", 60.0, 0.0, 0, (), ())
+    first = replace(
+        _run([("t::a", "passed", "GET", "/things"), ("t::x", "xfailed", "DELETE", "/things/<id>")]),
+        proof=over,
+    )
+    second = _run([("out/test_things.py::test_pinned", "passed", "DELETE", "/things/<id>")])
+    runner = _Stand(first, second)
+    draft, module = _draft([GET, DELETE])
+    _, proof = prove_draft(draft, runner, 60.0)
+    assert [t.name for t in module.tests] == ["test_pinned"]
+    assert runner.asked[1] == (("out/test_things.py::test_pinned",), None)  # run, not proven
+    assert proof.status == "skipped" and proof.pinned == ("DELETE /things/<id>",)
+    assert len(proof.lines()) == 2 and "not run" in proof.lines()[0]
 
 
 # -- the prover's first-catch mode --------------------------------------------------------------

@@ -7,9 +7,9 @@ catches it (:mod:`testboost.generate.killers`), and for every (route, method) th
 reaches (all its tests xfails or 405s) a passing test of what it answers today; then it proves
 the added tests. What still survives is said plainly, and so is what the budget left unproven.
 
->>> proof = prove_draft(draft, run)                                    # doctest: +SKIP
+>>> files, proof = prove_draft(draft, runner(out, "auto", force=False), 300)  # doctest: +SKIP
 >>> proof.lines()[0]
-'proof: 3 breaks of 3 routes survived the suite; 2 tests added; 1 break still survives: ...'
+'proof of the generated suite: 364 reruns with routes broken in 102 s; 3 breaks of 3 routes that no test caught; added 2 test(s) that catch them'
 """
 
 from __future__ import annotations
@@ -61,13 +61,20 @@ class SelfProof:
 
     def lines(self) -> list[str]:
         """What generate prints about the proof."""
-        if self.status in ("skipped", "failed"):
+        if self.status == "failed":
             return [f"proof of the generated suite: not run: {self.reason}"]
-        lines = [
-            f"proof of the generated suite: {self.runs} reruns with routes broken in "
-            f"{self.seconds:.0f} s; {_breaks(self.survived)} no test caught"
-            + (f"; added {len(self.added)} test(s) that catch them" if self.added else "")
-        ]
+        if self.status == "skipped":
+            lines = [
+                f"proof of the generated suite: not run: {self.reason} (--prove proves within "
+                "--prove-budget anyway)"
+            ]
+        else:
+            caught = len(self.added) - len(self.pinned)
+            lines = [
+                f"proof of the generated suite: {self.runs} reruns with routes broken in "
+                f"{self.seconds:.0f} s; {_breaks(self.survived)} no test caught"
+                + (f"; added {caught} test(s) that catch them" if caught else "")
+            ]
         if self.pinned:
             lines.append(
                 f"added a passing test for {len(self.pinned)} route(s) whose tests were all "
@@ -75,7 +82,7 @@ class SelfProof:
             )
         for route in self.unpinned:
             lines.append(f"no passing test for {route}: none of its requests could be pinned")
-        if not self.reproven:
+        if not self.reproven and self.status != "skipped":
             lines.append(f"the added tests were not proven: {self.not_reproven}")
         for method, rule, _endpoint, kind in self.left:
             lines.append(
@@ -189,9 +196,9 @@ def prove_draft(draft: Draft, run: Runner, budget: float) -> tuple[dict[str, str
     problem = unusable_reason(first)
     if problem is not None or first.proof is None:
         return files, SelfProof("failed", problem or "the proof did not run")
-    if first.proof.status in ("skipped", "not-run"):
-        return files, SelfProof("skipped", first.proof.reason or "no test to prove")
-    survived = survivors(first)
+    # a proof over the budget still leaves the plain run: every route gets its passing test
+    proved = first.proof.status not in ("skipped", "not-run")
+    survived = survivors(first) if proved else []
     added: dict[str, tuple[str, PlannedTest]] = {}
     by_route: dict[tuple[str, str, str], set[str]] = {}
     for method, rule, endpoint, kind in survived:
@@ -231,7 +238,7 @@ def prove_draft(draft: Draft, run: Runner, budget: float) -> tuple[dict[str, str
         second = run(
             files,
             [f"{draft.out}/{name}" for name in added],
-            remaining if remaining >= MIN_BUDGET else None,
+            remaining if proved and remaining >= MIN_BUDGET else None,
         )
         failed = {
             name
@@ -255,10 +262,9 @@ def prove_draft(draft: Draft, run: Runner, budget: float) -> tuple[dict[str, str
             left = [s for s in survived if s not in now_caught]
         else:
             reproven = False
-    status = first.proof.status
     return files, SelfProof(
-        status=status,
-        reason=first.proof.reason,
+        status=first.proof.status if proved else "skipped",
+        reason=first.proof.reason or (None if proved else "no test to prove"),
         seconds=time.monotonic() - started,
         runs=runs,
         survived=tuple(survived),
