@@ -227,7 +227,9 @@ def mutation_score(
     probe = workdir / "all.sqlite"
     (workdir / "all.toml").write_text(_config(modules, timeout), encoding="utf-8")
     run([str(executable), "init", "all.toml", probe.name], workdir)
-    jobs = sorted(_jobs(probe))
+    # cosmic-ray's job ids are random: the sample is drawn from the mutants in source order, so
+    # the same --seed picks the same mutants in every run
+    jobs = sorted(_jobs(probe), key=lambda j: (j[1], j[2], j[3], j[4]))
     if sample and sample < len(jobs):
         jobs = sorted(random.Random(seed).sample(jobs, sample))
     print(f"{len(jobs)} mutants in {len(modules)} view modules", file=sys.stderr)

@@ -92,6 +92,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=300.0,
         help="Seconds the proof may take (default 300); tests left are reported unproven.",
     )
+    group.addoption(
+        "--testboost-prove-first-catch",
+        action="store_true",
+        default=False,
+        help="Stop trying a (route, kind of break) once a test caught it: which breaks no test "
+        "catches, not each test's verdict (what `testboost generate` asks of its own suite).",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -113,7 +120,11 @@ def pytest_configure(config: pytest.Config) -> None:
     recorder.connect()
     mode = config.getoption("testboost_prove")
     if mode:
-        prover = Prover(mode, float(config.getoption("testboost_prove_budget")))
+        prover = Prover(
+            mode,
+            float(config.getoption("testboost_prove_budget")),
+            first_catch=bool(config.getoption("testboost_prove_first_catch")),
+        )
         config.pluginmanager.register(prover, _PROVER)
         prover.connect()
         recorder.prover = prover

@@ -14,6 +14,11 @@ fails under it, or a break that changed nothing, is no evidence either way.
 or ``auto`` (prove only when the estimate of the verdict pass — each test's duration times a
 control and two breaks — fits the budget). The results go into the plugin's JSON document
 under ``proof``.
+
+With ``--testboost-prove-first-catch`` (what ``testboost generate`` uses on the suite it wrote) a
+(route, kind of break) is no longer tried once one test caught it, and a test none of whose
+breaks is left is not rerun at all: enough to learn which breaks no test catches, not every
+test's verdict.
 """
 
 from __future__ import annotations
@@ -45,9 +50,12 @@ _VERDICT_GUESS = 2
 class Prover:
     """Records what each test reaches, then reruns the passing tests with routes broken."""
 
-    def __init__(self, mode: str, budget: float) -> None:
+    def __init__(self, mode: str, budget: float, *, first_catch: bool = False) -> None:
         self.mode = mode
         self.budget = budget
+        self.first_catch = first_catch
+        #: (method, rule, endpoint, kind) some test caught (kept under ``first_catch``)
+        self.caught: set[tuple[str, str, str, str]] = set()
         self.breaker = Breaker()
         self.items: list[pytest.Item] = []
         self.reached: dict[str, list[RouteKey]] = {}
@@ -185,10 +193,13 @@ class Prover:
         self.breaker.observing = False
         started = time.monotonic()
         try:
-            deferred = self._verdict_pass(plan, started)
-            self.verdict_runs, self.verdict_seconds = self.runs, time.monotonic() - started
-            if self.status != "partial":
-                self._kill_score_pass(deferred, started)
+            if self.first_catch:
+                self._first_catch_pass(plan, started)
+            else:
+                deferred = self._verdict_pass(plan, started)
+                self.verdict_runs, self.verdict_seconds = self.runs, time.monotonic() - started
+                if self.status != "partial":
+                    self._kill_score_pass(deferred, started)
         finally:
             _teardown_all_but(plan[0][0], None)
             self.breaker.active = None
@@ -199,8 +210,18 @@ class Prover:
 
     def _skipped_by_estimate(self, plan: list[tuple[pytest.Item, list[Break]]]) -> bool:
         """``auto`` mode: skip the proof when even its verdict pass would not fit the budget
-        (a control and up to :data:`_VERDICT_GUESS` breaks per test, at its measured duration)."""
-        reruns = {i.nodeid: 1 + min(len(b), _VERDICT_GUESS) for i, b in plan}
+        (a control and up to :data:`_VERDICT_GUESS` breaks per test, at its measured duration;
+        under ``first_catch``, a control and each (route, kind) not seen on an earlier test)."""
+        if self.first_catch:
+            seen: set[Break] = set()
+            reruns: dict[str, int] = {}
+            for item, breaks in plan:
+                new = [b for b in breaks if b not in seen]
+                seen.update(new)
+                if new:
+                    reruns[item.nodeid] = 1 + len(new)
+        else:
+            reruns = {i.nodeid: 1 + min(len(b), _VERDICT_GUESS) for i, b in plan}
         estimate = sum(self.durations.get(n, 0.0) * k for n, k in reruns.items())
         if estimate <= self.budget:
             return False
@@ -211,6 +232,47 @@ class Prover:
         )
         self.unproven = [{"nodeid": i.nodeid, "reason": "over budget"} for i, _ in plan]
         return True
+
+    def _first_catch_pass(
+        self, plan: list[tuple[pytest.Item, list[Break]]], started: float
+    ) -> None:
+        """Under ``first_catch``: each test's control, then each of its breaks no earlier test
+        caught; a test all of whose breaks were caught already is not rerun."""
+        for index, (item, breaks) in enumerate(plan):
+            if self._nothing_left(breaks):
+                continue
+            line = item.location[1]
+            current: dict[str, Any] = {
+                "nodeid": item.nodeid,
+                "line": line + 1 if line is not None else 0,
+                "control": None,
+                "breaks": [],
+            }
+            for brk in (None, *breaks):
+                if brk is not None and (current["control"] != "passed" or self._caught_before(brk)):
+                    continue
+                if time.monotonic() - started > self.budget:
+                    self.results.append(current)
+                    self._out_of_budget([i.nodeid for i, _ in plan[index + 1 :]])
+                    return
+                result = self._rerun(item, brk)
+                if brk is None:
+                    current["control"] = result["result"]
+                    continue
+                current["breaks"].append(result)
+                if result["result"] == "caught":
+                    self.caught.add((brk.method, brk.rule, brk.endpoint, brk.kind))
+            self.results.append(current)
+
+    def _caught_before(self, brk: Break) -> bool:
+        """Under ``first_catch``: whether another test already caught this (route, kind)."""
+        key = (brk.method, brk.rule, brk.endpoint, brk.kind)
+        return self.first_catch and key in self.caught
+
+    def _nothing_left(self, breaks: list[Break]) -> bool:
+        """Under ``first_catch``: whether every break of a test was caught by earlier tests (its
+        control rerun would prove nothing new)."""
+        return self.first_catch and all(self._caught_before(b) for b in breaks)
 
     def _verdict_pass(
         self, plan: list[tuple[pytest.Item, list[Break]]], started: float

@@ -123,11 +123,13 @@ class SuiteRun:
 
 @dataclass(frozen=True)
 class ProveOptions:
-    """How ``--prove`` runs: ``mode`` ``on`` or ``auto``, the seconds it may take, xdist workers."""
+    """How ``--prove`` runs: ``mode`` ``on`` or ``auto``, the seconds it may take, xdist workers;
+    ``first_catch`` stops trying a (route, kind of break) once a test caught it."""
 
     mode: str = "auto"
     budget: float = 300.0
     workers: int = 1
+    first_catch: bool = False
 
 
 def run_suite(
@@ -137,8 +139,10 @@ def run_suite(
     timeout: float | None,
     measure_files: Collection[str],
     prove: ProveOptions | None = None,
+    only: Sequence[str] = (),
 ) -> SuiteRun:
-    """Run ``pytest tests`` in ``root`` under the route plugin (and coverage of ``measure_files``).
+    """Run ``pytest tests`` in ``root`` under the route plugin (and coverage of ``measure_files``);
+    with ``only``, just those node ids of it (``tests/test_x.py::test_y``).
 
     Never raises for what the suite does (failures, collection errors, hangs): the
     :class:`SuiteRun` says what happened and :func:`unusable_reason` judges it.
@@ -148,7 +152,7 @@ def run_suite(
         work = Path(scratch)
         json_path, log_path = work / "routes.json", work / "routes.log"
         data_file = work / "coverage.data"
-        command = _command(tests, work, json_path, log_path, data_file, measure_files)
+        command = _command(tests, work, json_path, log_path, data_file, measure_files, only)
         command += _prove_arguments(prove)
         started = time.monotonic()
         exit_code, timed_out, output = _execute(command, root, work / "pytest.out", timeout)
@@ -240,6 +244,8 @@ def _prove_arguments(prove: ProveOptions | None) -> list[str]:
     if prove is None:
         return []
     arguments = [f"--testboost-prove={prove.mode}", f"--testboost-prove-budget={prove.budget:g}"]
+    if prove.first_catch:
+        arguments.append("--testboost-prove-first-catch")
     has_xdist = any(ep.name == "xdist" for ep in metadata.entry_points(group="pytest11"))
     if prove.workers > 1 and has_xdist:
         arguments += ["-n", str(prove.workers)]
@@ -259,6 +265,7 @@ def _command(
     log_path: Path,
     data_file: Path,
     measure_files: Collection[str],
+    only: Sequence[str] = (),
 ) -> list[str]:
     command = [sys.executable, "-m"]
     if measure_files:
@@ -268,7 +275,7 @@ def _command(
     return [
         *command,
         "pytest",
-        str(tests),
+        *(only or [str(tests)]),
         *plugin_arguments(),
         "--testboost-routes",
         f"--testboost-json={json_path}",

@@ -38,6 +38,21 @@ if TYPE_CHECKING:
     help="Write into a directory that holds other files; only files with testboost's header "
     "line are overwritten.",
 )
+@click.option(
+    "--prove/--no-prove",
+    default=None,
+    help="Prove the written suite as `audit --prove` does (each route broken: status, body, "
+    "database write, view raising) and add a test for every break no test catches. Default: "
+    "on when the estimate fits --prove-budget.",
+)
+@click.option(
+    "--prove-budget",
+    type=click.FloatRange(min=1),
+    default=300.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Seconds the proof of the written suite may take; what is left is said unproven.",
+)
 def generate(
     app_spec: str | None,
     allow_db: tuple[str, ...],
@@ -48,16 +63,21 @@ def generate(
     timeout: float,
     setup: tuple[str, ...],
     force: bool,
+    prove: bool | None,
+    prove_budget: float,
 ) -> None:
     """Write a pytest suite for the app: fixtures, per-route tests, flows, query budgets.
 
     testboost probes every route as `scan` does, replays what it saw through the generated
     conftest, and writes plain pytest code that needs only pytest and your app's own
     dependencies. It passes on today's app; each defect found is an xfail(strict=True) test.
+    Then it proves the suite: every test rerun with each route it reaches broken; a break no
+    test catches gets a test that does, and every route a passing test of what it answers today.
 
     \b
     Examples:
       testboost generate --app "myapi:create_app('testing')" --out tests/generated
+      testboost generate --out tests/generated --prove --prove-budget 900
       pytest tests/generated
     """
 
@@ -72,6 +92,8 @@ def generate(
             timeout,
             force,
             setup,
+            prove=None if prove is False else ("on" if prove else "auto"),
+            prove_budget=prove_budget,
         )
         return 0
 
@@ -88,10 +110,15 @@ def write_generated_suite(
     timeout: float,
     force: bool,
     setup: tuple[str, ...] = (),
+    *,
+    prove: str | None = None,
+    prove_budget: float = 300.0,
 ) -> None:
-    """Probe the app, generate its suite into ``out_dir`` and say what was written."""
+    """Probe the app, generate its suite into ``out_dir`` and say what was written; with
+    ``prove`` (``on`` or ``auto``) prove it and add what catches the breaks that survive."""
     from testboost.checks import run_checks
     from testboost.generate import generate_suite
+    from testboost.generate.selfproof import runner
     from testboost.generate.writer import check_directory, write_suite
 
     check_directory(out_dir, force=force)
@@ -108,6 +135,8 @@ def write_generated_suite(
             seed=seed,
             out=out_dir,
             project_root=Path.cwd(),
+            prove=None if prove is None else runner(out_dir, prove, force=force),
+            prove_budget=prove_budget,
         )
     written = write_suite(out_dir, suite.files, force=force)
     from testboost.report.reach import render_reach
@@ -117,6 +146,8 @@ def write_generated_suite(
         console.print(f"kept {path}: it is not testboost's (no header line)", markup=False)
     for note in suite.notes:
         console.print(note, markup=False, highlight=False)
+    for line in suite.proof.lines() if suite.proof is not None else ():
+        console.print(line, markup=False, highlight=False)
     console.print(
         f"wrote {len(written.written)} files to {out_dir}: {suite.tests} tests, "
         f"{suite.xfails} of them xfail for the {len(findings)} defects found. "

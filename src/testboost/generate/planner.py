@@ -33,7 +33,7 @@ from testboost.generate.material import (
     groups,
 )
 from testboost.generate.naming import resource_prefix
-from testboost.generate.plan import ModulePlan
+from testboost.generate.plan import ModulePlan, PlannedTest
 from testboost.generate.pycode import identifier
 from testboost.generate.repair import Values, html_text, message_text, propose
 from testboost.generate.replay import Job, Outcome, Replayer, Step
@@ -543,7 +543,7 @@ def route_modules(material: Material, skipped: list[str] | None = None) -> dict[
         for group in members:
             before = len(module.tests)
             if not _route_tests(material, module, group, written):
-                _pin_today(material, module, group, skipped)
+                pin_today(material, module, group, skipped)
             if credentialed(module.tests[before:]):
                 covered.add((group.method, group.rule))
     for defect in material.defects:
@@ -568,11 +568,11 @@ def route_modules(material: Material, skipped: list[str] | None = None) -> dict[
     return modules
 
 
-def _pin_today(
+def pin_today(
     material: Material, module: ModuleBuilder, group: Group, notes: list[str] | None
-) -> None:
-    """A passing test for a route that has none: its valid request, else another it answers
-    below 500 (not a 405, which never reaches the view)."""
+) -> PlannedTest | None:
+    """A passing test for a route that has none, added to ``module``: its valid request, else
+    another it answers below 500 (not a 405, which never reaches the view)."""
     candidates = [group.valid, *(c for c in group.cases if c.kind != "wrong-method")]
     for sample in candidates:
         if sample is None:
@@ -583,12 +583,13 @@ def _pin_today(
         test = pinning_test(material.context, module, group, sample, pair)
         if test is not None:
             module.add(test)
-            return
+            return test
     if notes is not None and candidates and any(c is not None for c in candidates):
         notes.append(
             f"no passing test for {group.method} {group.rule}: none of its requests got an "
             "answer below 500 that both replays agreed on"
         )
+    return None
 
 
 def _route_tests(
