@@ -31,6 +31,7 @@ from testboost.explore.login import (
     find_token,
     login_form,
 )
+from testboost.explore.polymorphic import discriminators
 from testboost.explore.seeding import column_value
 from testboost.explore.values import PASSWORD, is_email, valid_value
 from testboost.inventory import Route
@@ -291,11 +292,15 @@ def make_identities(
     if user_table is None:
         return {}, AuthRecipe(None, None, "none"), None
     hasher = hasher_of(app)
-    if not _ensure_rows(database, user_table, users, hasher):
+    kind = discriminators(app).get(user_table.name)
+    fixed = {kind.column: kind.base} if kind is not None else {}
+    if not _ensure_rows(database, user_table, users, hasher, fixed):
         # a sign-up route that answered < 400 without making the user (a form re-rendered
         # with its errors) did not sign anyone up: the suite must write the rows too
         register_used = None
     roles = {c: v for (t, c), v in (enums or {}).items() if t == user_table.name}
+    if kind is not None:  # only a class the app maps: a row of no class cannot be loaded
+        roles[kind.column] = kind.values
     if not _promote(database, user_table, users[ADMIN], roles):
         del users[ADMIN]
     logins = _Logins(app, routes, inputs, database, user_table, configured, login_routes)
@@ -388,7 +393,11 @@ def _admin_role(database: SandboxDatabase, table: TableInfo) -> dict[str, Any]:
 
 
 def _ensure_rows(
-    database: SandboxDatabase, table: TableInfo, users: dict[str, Identity], hasher: Hasher
+    database: SandboxDatabase,
+    table: TableInfo,
+    users: dict[str, Identity],
+    hasher: Hasher,
+    fixed: Mapping[str, Any] | None = None,
 ) -> bool:
     """Find each user's row (registered through the app) or insert it directly.
 
@@ -399,6 +408,10 @@ def _ensure_rows(
     made_by_app = True
     rows = database.read()[table.name]
     foreign = {fk.column for fk in table.foreign_keys}
+    # without a username column, ``name`` is what users log in with (CTFd's ``users.name``)
+    logins = {"username", "login", "user_name"}
+    if not logins & {c.name.lower() for c in table.columns}:
+        logins.add("name")
     parents = _parent_rows(database, table) if any(i.key is None for i in users.values()) else {}
     for number, identity in enumerate(users.values(), start=1):
         for key, row in rows.items():
@@ -413,12 +426,17 @@ def _ensure_rows(
             lowered = column.name.lower()
             if column.primary_key and column.affinity == "int":
                 continue
-            if "password" in lowered or lowered in ("pw_hash", "hash"):
+            if fixed and column.name in fixed:  # a polymorphic discriminator: the base class
+                values[column.name] = fixed[column.name]
+            elif ("password" in lowered or lowered in ("pw_hash", "hash")) and column.affinity in (
+                "str",
+                "json",
+            ):  # a ``change_password`` flag is no password
                 binary = any(w in column.declared.upper() for w in ("BLOB", "BINARY"))
                 values[column.name] = hasher.hash(PASSWORD, binary=binary)
             elif is_email(lowered):
                 values[column.name] = identity.email
-            elif lowered in ("username", "login", "user_name"):
+            elif lowered in logins:
                 values[column.name] = identity.username
             elif lowered in ("active", "is_active", "enabled", "confirmed", "is_verified"):
                 values[column.name] = 1
