@@ -127,6 +127,8 @@ def test_seeded_rows_take_a_class_the_app_maps(monkeypatch: pytest.MonkeyPatch) 
     with Sandbox() as sandbox:
         app = load_app("poly_app:create_app()", sandbox)
         assert enum_values(app)[("person", "type")] == ("member", "admin")
+        # a base without an identity of its own: the first of its subclasses'
+        assert enum_values(app)[("entry", "kind")] == ("bad", "good")
 
 
 def test_a_provider_name_is_not_a_folder_to_move(tmp_path: Path) -> None:

@@ -40,8 +40,10 @@ def discriminators(app: Flask) -> dict[str, Discriminator]:
         name = getattr(column, "name", None)
         if getattr(mapper, "inherits", None) is not None or table is None:
             continue
-        if not isinstance(name, str) or not isinstance(identity, str):
+        values = tuple(sorted(str(v) for v in getattr(mapper, "polymorphic_map", {}) if v))
+        if not isinstance(name, str) or not values:
             continue
-        values = tuple(sorted(str(v) for v in getattr(mapper, "polymorphic_map", {})))
-        found[str(table.name)] = Discriminator(name, identity, values)
+        # a base mapped without an identity of its own (CTFd's Submissions): its first subclass
+        base = identity if isinstance(identity, str) else values[0]
+        found[str(table.name)] = Discriminator(name, base, values)
     return found
