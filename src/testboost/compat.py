@@ -150,13 +150,24 @@ def configured_mappers(registries: Iterable[object]) -> list[Any]:
     if version("sqlalchemy") >= (1, 4):
         for reg in registries:
             reg.configure(cascade=True)  # type: ignore[attr-defined]
-        return list({id(m): m for reg in registries for m in reg.mappers}.values())  # type: ignore[attr-defined]
+        found = list({id(m): m for reg in registries for m in reg.mappers}.values())  # type: ignore[attr-defined]
+        return sorted(found, key=_mapper_order)
     from sqlalchemy.orm import configure_mappers, mapperlib
 
     configure_mappers()
     every: Iterable[Any] = getattr(mapperlib, "_mapper_registry")  # noqa: B009  (1.3 only)
     bases = tuple(r for r in registries if isinstance(r, type))
-    return [m for m in list(every) if issubclass(m.class_, bases)]
+    return sorted((m for m in list(every) if issubclass(m.class_, bases)), key=_mapper_order)
+
+
+def _mapper_order(mapper: Any) -> tuple[str, str]:
+    """A registry keeps its mappers in a set, ordered by object id: sort them by class name.
+
+    Which model a view is taken to be about (the first one its source mentions) must not change
+    from one run to the next.
+    """
+    cls = mapper.class_
+    return (getattr(cls, "__module__", ""), getattr(cls, "__qualname__", ""))
 
 
 def orm_execute_session() -> Any:

@@ -29,6 +29,12 @@ Where testboost cannot make the app's schema by itself, the commands that make i
 
     [tool.testboost]
     setup = ["flask init-db", "flask seed-roles"]   # run in the sandbox, in this order
+
+An app that sends every request to a first-run setup page (CTFd's ``/setup``) has its form sent
+once, filled by testboost; where that is not enough, the fields it needs (or ``false``: leave it)::
+
+    [tool.testboost]
+    setup_form = { page = "/setup", fields = { user_mode = "users" } }
 """
 
 from __future__ import annotations
@@ -161,3 +167,32 @@ def load_setup(directory: Path | None = None) -> tuple[str, ...]:
             'setup = ["flask init-db"].'
         )
     return tuple(value)
+
+
+@dataclass(frozen=True)
+class SetupFormConfig:
+    """``[tool.testboost] setup_form``: the setup page and fields to send, or ``off``."""
+
+    page: str | None = None
+    fields: Mapping[str, str] = field(default_factory=dict)
+    off: bool = False
+
+
+def load_setup_form(directory: Path | None = None) -> SetupFormConfig | None:
+    """``[tool.testboost] setup_form`` of ``directory/pyproject.toml``; None when it says nothing."""
+    value = read_pyproject(directory or Path.cwd()).get("setup_form")
+    if value is None:
+        return None
+    if value is False:
+        return SetupFormConfig(off=True)
+    example = 'setup_form = { page = "/setup", fields = { name = "admin" } } (or false)'
+    if not isinstance(value, dict) or set(value) - {"page", "fields"}:
+        raise UsageError(f"[tool.testboost] setup_form in pyproject.toml must be {example}.")
+    page, fields = value.get("page"), value.get("fields", {})
+    if (page is not None and not (isinstance(page, str) and page.startswith("/"))) or not (
+        isinstance(fields, dict) and all(isinstance(v, str) for v in fields.values())
+    ):
+        raise UsageError(
+            f"[tool.testboost] setup_form: page is a path and fields are text; e.g. {example}."
+        )
+    return SetupFormConfig(page=page, fields=dict(fields))

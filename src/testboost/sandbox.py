@@ -334,7 +334,8 @@ class Sandbox:
             if key in ("SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_BINDS") or not isinstance(value, str):
                 continue
             if any(word in key.upper() for word in _FOLDER_WORDS) and not self.owns(value):
-                if "://" not in value and value.strip():
+                # a folder, not a name such as UPLOAD_PROVIDER = "filesystem"
+                if "://" not in value and value.strip() and _names_a_folder(value):
                     config[key] = str(self.folder(value, setting=key))
                 continue
             if not any(word in key.upper() for word in ("DATABASE", "DB", "SQLITE")):
@@ -620,3 +621,8 @@ def no_bytecode() -> Iterator[None]:
         yield
     finally:
         sys.dont_write_bytecode = saved
+
+
+def _names_a_folder(value: str) -> bool:
+    """Whether a setting's text is a path (``uploads/``, ``/var/data``), not a plain name."""
+    return "/" in value or os.sep in value or os.path.isdir(value)

@@ -24,6 +24,7 @@ from flask.cli import NoAppException, ScriptInfo
 
 from testboost.config import read_pyproject as read_pyproject  # re-exported
 from testboost.errors import UsageError
+from testboost.explore.caches import sandbox_caches
 from testboost.sandbox import Sandbox, environment, no_bytecode
 
 _HINT = "Pass --app the way you pass it to `flask --app` (e.g. --app 'myapi:create_app()')."
@@ -76,6 +77,7 @@ def load_app(spec: str, sandbox: Sandbox) -> Flask:
             detail=traceback.format_exc(),
         ) from exc
     sandbox.sandbox_config(app.config)
+    sandbox_caches(app, sandbox.owns, lambda path: sandbox.folder(path, setting="CACHE_DIR"))
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False, PROPAGATE_EXCEPTIONS=False)
     if not any(rule.endpoint != "static" for rule in app.url_map.iter_rules()):
         raise UsageError(

@@ -42,6 +42,7 @@ from testboost.explore.login import (
     find_token,
     login_form,
 )
+from testboost.explore.polymorphic import discriminators
 from testboost.explore.seeding import column_value
 from testboost.explore.values import PASSWORD, is_email, valid_value
 from testboost.inventory import Route
@@ -340,11 +341,15 @@ def make_identities(
         return {}, AuthRecipe(None, None, "none"), None
     hasher = hasher_of(app)
     links = role_links(app, database, user_table)
-    if not _ensure_rows(database, user_table, users, hasher, links):
+    kind = discriminators(app).get(user_table.name)
+    fixed = {kind.column: kind.base} if kind is not None else {}
+    if not _ensure_rows(database, user_table, users, hasher, links, fixed):
         # a sign-up route that answered < 400 without making the user (a form re-rendered
         # with its errors) did not sign anyone up: the suite must write the rows too
         register_used = None
     roles = {c: v for (t, c), v in (enums or {}).items() if t == user_table.name}
+    if kind is not None:  # only a class the app maps: a row of no class cannot be loaded
+        roles[kind.column] = kind.values
     admin_made = _promote(database, user_table, users[ADMIN], roles, links)
     if not admin_made:
         del users[ADMIN]
@@ -452,6 +457,7 @@ def _ensure_rows(
     users: dict[str, Identity],
     hasher: Hasher,
     links: Sequence[RoleLink] = (),
+    fixed: Mapping[str, Any] | None = None,
 ) -> bool:
     """Find each user's row (registered through the app) or insert it directly.
 
@@ -479,7 +485,12 @@ def _ensure_rows(
             lowered = column.name.lower()
             if column.primary_key and column.affinity == "int":
                 continue
-            if "password" in lowered or lowered in ("pw_hash", "hash"):
+            if fixed and column.name in fixed:  # a polymorphic discriminator: the base class
+                values[column.name] = fixed[column.name]
+            elif ("password" in lowered or lowered in ("pw_hash", "hash")) and column.affinity in (
+                "str",
+                "json",
+            ):  # a ``change_password`` flag is no password
                 binary = any(w in column.declared.upper() for w in ("BLOB", "BINARY"))
                 values[column.name] = hasher.hash(PASSWORD, binary=binary)
             elif is_email(lowered):

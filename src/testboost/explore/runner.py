@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, got_request_exception
+from werkzeug.exceptions import HTTPException
 
 from testboost.analysis.inputs import InputSpec, infer_inputs
 from testboost.analysis.json_columns import json_columns
@@ -32,7 +33,8 @@ from testboost.compat import (
     set_client_cookies,
     sqlalchemy_extension,
 )
-from testboost.config import AuthConfig
+from testboost.config import AuthConfig, SetupFormConfig, load_setup_form
+from testboost.explore.caches import SavedCaches
 from testboost.explore.cases import (
     Planned,
     World,
@@ -60,7 +62,7 @@ from testboost.explore.identity import (
 )
 from testboost.explore.isolation import can_isolate, drive_isolated
 from testboost.explore.learning import learn_inputs
-from testboost.explore.reach import Reach, compute_reach
+from testboost.explore.reach import Reach, compute_reach, is_denied
 from testboost.explore.schema import SchemaSetup, create_schema
 from testboost.explore.seeding import (
     ROWS_PER_PARENT,
@@ -72,6 +74,7 @@ from testboost.explore.seeding import (
 )
 from testboost.explore.timelimit import time_limit
 from testboost.explore.values import protected_columns, secret_columns
+from testboost.explore.wizard import SetupForm, complete_setup_form
 from testboost.inventory import Handler, Route
 from testboost.sandbox import Sandbox, user_frame_location
 
@@ -152,6 +155,8 @@ class ProbeResult:
     #: How the schema was made, step by step, for the generated conftest to repeat.
     schema_steps: tuple[str, ...] = ()
     tail: ProbeTail | None = None
+    #: The first-run setup page sent before anything else (done or not), when there was one.
+    setup_form: SetupForm | None = None
 
 
 def finish_probe(
@@ -216,6 +221,7 @@ def explore(
     on_route: Callable[[Route], None] | None = None,
     setup: Sequence[str] = (),
     shard: Shard | None = None,
+    setup_form: SetupFormConfig | None = None,
 ) -> ProbeResult:
     """Seed, log in, and send every planned request to every route of ``app``.
 
@@ -223,6 +229,8 @@ def explore(
     are named in the result's notes. ``setup`` are the project's own commands that make the
     schema (``[tool.testboost] setup``); without them it is made by evidence (see
     :mod:`testboost.explore.schema`). With ``shard``, only that shard's routes are driven.
+    An app that sends every request to a first-run setup page has that page's form sent first
+    (``setup_form``, default ``[tool.testboost] setup_form``; see :mod:`~testboost.explore.wizard`).
     """
     started = time.perf_counter()
     route_notes: list[tuple[int, str]] = []
@@ -230,6 +238,9 @@ def explore(
     inputs = route_inputs(routes)
     with sandbox.active(), _captured_logging() as logged:
         schema: SchemaSetup = create_schema(app, sandbox.directory, setup, sandbox.engines)
+        wizard = complete_setup_form(
+            app, routes, sandbox.directory, setup_form or load_setup_form()
+        )
         database = SandboxDatabase.discover(sandbox.directory)
         try:
             enums = enum_values(app)
@@ -306,7 +317,7 @@ def explore(
         finally:
             database.close()
     tail = ProbeTail(
-        schema_notes=tuple(schema.notes),
+        schema_notes=(*schema.notes, *((wizard.describe(),) if wizard else ())),
         schema_recipe=schema.recipe,
         route_notes=tuple(route_notes),
         thread_errors=tuple(sandbox.thread_errors),
@@ -314,9 +325,16 @@ def explore(
         login_rules=tuple(
             sorted({*recipe.login_routes, *((recipe.login,) if recipe.login else ())})
         ),
-        attempts=recipe.attempts,
+        attempts=(
+            *((f"setup page: {wizard.detail}",) if wizard and not wizard.done else ()),
+            *recipe.attempts,
+        ),
         login=recipe.describe(),
-        suggestion=recipe.suggestion or ("" if setup else recipe.setup_hint),
+        suggestion=(
+            f"[tool.testboost]\n{wizard.recipe}"
+            if wizard and not wizard.done
+            else recipe.suggestion or ("" if setup else recipe.setup_hint)
+        ),
         checked=dict(recipe.checks),
     )
     notes, reach = finish_probe(routes, exchanges, tail)
@@ -332,6 +350,7 @@ def explore(
         reach=reach,
         schema_steps=schema.steps,
         tail=tail,
+        setup_form=wizard,
     )
 
 
@@ -479,11 +498,17 @@ def _follow_ups(
 def _acting_user(
     route: Route, handler: Handler, spec: InputSpec, world: World, recorder: _Recorder
 ) -> str:
-    """User A, or the administrator when the route turns A away (401/403) and one exists."""
+    """User A, or the administrator when the route turns A away and one exists.
+
+    Turned away: 401/403, or a redirect to the login page (CTFd's ``admins_only`` sends a
+    logged-in user who is no administrator there).
+    """
     if ADMIN not in world.users or "A" not in world.users or handler.auth.kind == "none":
         return "A"
     planned = next(iter(plan_requests(route, handler, spec, world, "A")))
-    if recorder.send(route, planned, world.users).status in (401, 403):
+    answer = recorder.send(route, planned, world.users)
+    logins = (world.login_rule,) if world.login_rule else ()
+    if is_denied(answer.status, answer.header("Location"), logins):
         return ADMIN
     return "A"
 
@@ -549,6 +574,8 @@ class _Recorder:
         self.timeout = timeout
         self.snapshot = database.snapshot()
         self.baseline = database.read()
+        #: the app's caches as they were with the seeded rows (its sessions, memoized settings)
+        self.caches = SavedCaches(app)
         self.statements: list[str] = []
         #: ``(relationship, file:line)`` of each ORM relationship load, while ``tracing``.
         self.lazy_loads: list[tuple[str, str | None]] = []
@@ -563,6 +590,9 @@ class _Recorder:
         self.announce: Callable[[Planned], None] | None = None
 
     def _on_exception(self, sender: Any, exception: BaseException, **extra: Any) -> None:
+        # Flask-RESTX signals every error it answers, a 403 or 404 it was asked for too
+        if isinstance(exception, HTTPException) and (exception.code or 500) < 500:
+            return
         self.raised.append(exception)
 
     def _on_sql(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -622,6 +652,7 @@ class _Recorder:
         if self.dirty:
             self.database.restore(self.snapshot)
             self.dirty = False
+        self.caches.restore()
         before = self.baseline
         if prepare is not None:
             prepare()

@@ -17,6 +17,7 @@ from flask import Flask
 
 from testboost.analysis.models import find_models
 from testboost.explore.database import ColumnInfo, SandboxDatabase, TableInfo
+from testboost.explore.polymorphic import discriminators
 from testboost.explore.values import valid_value
 
 
@@ -49,6 +50,11 @@ def enum_values(app: Flask) -> dict[tuple[str, str], tuple[str, ...]]:
         for column in model.columns:
             if column.enum_values:
                 values.setdefault((model.table, column.name), column.enum_values)
+    # a polymorphic discriminator takes the identities of the mapped classes, the base first: a
+    # row of no class cannot be loaded (CTFd's users, challenges, awards)
+    for table, kind in discriminators(app).items():
+        rest = tuple(v for v in kind.values if v != kind.base)
+        values.setdefault((table, kind.column), (kind.base, *rest))
     return values
 
 

@@ -253,6 +253,9 @@ def _run_job_steps(
     conftest: ModuleType, session: Any, guard: Any, job: dict[str, Any]
 ) -> dict[str, Any]:
     session.database.restore()
+    restore_caches = getattr(conftest, "_restore_caches", None)
+    if restore_caches is not None:  # the app's caches too, as the conftest does before each test
+        restore_caches(session.caches)
     guard.attempts.clear()
     bound: dict[str, Any] = {}
     clients: dict[str | None, Any] = {}

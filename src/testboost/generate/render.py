@@ -15,6 +15,7 @@ import jinja2
 from testboost import __version__
 from testboost.compat import set_cookie_source, sqlalchemy_db_source
 from testboost.explore.digest import conftest_source as digest_source
+from testboost.explore.wizard import PROBE_PATH
 from testboost.generate.plan import ModulePlan
 from testboost.generate.pycode import Name, literal
 from testboost.generate.world import PASSWORD_HASH_METHOD, Password, World
@@ -73,6 +74,7 @@ def render_conftest(world: World, *, seed: int) -> str:
         digest_client=digest_source(),
         user_rows=list(world.user_rows),
         seed_rows={table: list(rows) for table, rows in world.seed_rows},
+        setup_probe=PROBE_PATH,
     )
 
 

@@ -146,6 +146,10 @@ class World:
     password_hash: Any = None
     #: (user, paths): guarded GET routes each user was seen logged in on, one per way
     checks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: the app's first-run setup page, sent before anything else: (page, action, fields)
+    setup_form: tuple[str, str, Mapping[str, str]] | None = None
+    #: whether the app keeps Flask-Caching caches (emptied before each test, as the probe did)
+    caches: bool = False
 
     @property
     def login(self) -> SuiteLogin:
@@ -304,6 +308,12 @@ def build_world(
         logins=logins,
         checks=tuple(sorted(recipe.check_paths.items())),
         password_hash=_stored_hash(first_row) if recipe.hasher and user_rows else None,
+        setup_form=(
+            (result.setup_form.page, result.setup_form.action, dict(result.setup_form.body))
+            if result.setup_form is not None and result.setup_form.done
+            else None
+        ),
+        caches=isinstance(app.extensions.get("cache"), dict) and bool(app.extensions["cache"]),
     )
 
 
@@ -495,6 +505,8 @@ def _login_body(
     if login.credential == "bearer" and user_field != "username":
         return {"username": values[user_field], "password": PASSWORD}
     if login.rule and login.credential in ("bearer", "cookie"):
+        if login.page:  # the probe filled the page's form: a "name" field took the username
+            values = {**values, "name": values["username"]}
         body = _credential_body(inputs, routes, login.rule, values)
         return wrapped(nestable(body, values), way.wrap) if way and way.wrap else body
     return None
@@ -502,7 +514,14 @@ def _login_body(
 
 def _stored_hash(row: Mapping[str, Any] | None) -> Any:
     """The password hash in a user's row (made by the app's own hasher in the probe)."""
-    return next((v for c, v in (row or {}).items() if _is_password_column(c)), None)
+    return next(
+        (
+            v
+            for c, v in (row or {}).items()
+            if _is_password_column(c) and isinstance(v, str | bytes)
+        ),
+        None,
+    )
 
 
 def _is_password_column(column: str) -> bool:
@@ -514,7 +533,7 @@ def _literal_row(row: Mapping[str, Any], *, password_hash: bool) -> dict[str, An
     """A seeded row as written by the conftest: a user's password hash is made at run time."""
     written: dict[str, Any] = {}
     for column, value in row.items():
-        if password_hash and _is_password_column(column):
+        if password_hash and _is_password_column(column) and isinstance(value, str | bytes):
             written[column] = Password()
         else:
             written[column] = value

@@ -55,7 +55,15 @@ def render_reach(console: Console, reach: Reach | None) -> None:
             console.print(f"  {escape(attempt)}", highlight=False, soft_wrap=True)
         if len(reach.attempts) > SHOWN:
             console.print(f"  ... and {len(reach.attempts) - SHOWN} more")
-    if reach.recipe and reach.login != "none":
+    if reach.recipe.startswith("[tool.testboost]\nsetup_form"):
+        console.print(
+            "Every request went to the app's first-run setup page, and testboost could not "
+            "complete it. State its fields in pyproject.toml (adjust to your app):",
+            highlight=False,
+        )
+        for line in reach.recipe.splitlines():
+            console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
+    elif reach.recipe and reach.login != "none":
         console.print(
             "Users logged in, but these routes still turned them away: they need roles your "
             "own setup makes. In pyproject.toml (adjust to your app):",
