@@ -236,7 +236,7 @@ def test_relationships(models: tuple[Model, ...]) -> None:
     )
     assert _get(models, "Project").relationships == (
         Relationship("owner", "User", "many-to-one", False, "select"),
-        Relationship("tags", "Tag", "many-to-many", False, "dynamic"),
+        Relationship("tags", "Tag", "many-to-many", False, "dynamic", secondary="project_tags"),
         Relationship("tasks", "Task", "one-to-many", False, "selectin"),
     )
     assert _get(models, "Profile").relationships == (
