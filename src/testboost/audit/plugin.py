@@ -478,7 +478,9 @@ def _rule_of_unrouted(app: Flask) -> Rule | None:
     adapter = app.create_url_adapter(request)
     if adapter is None:
         return None
-    method = next(iter(error.valid_methods))
+    # valid_methods may be a set: its order changes with the hash seed, so pick one that does not
+    valid = set(error.valid_methods)
+    method = "GET" if "GET" in valid else min(valid)
     try:
         rule, _ = adapter.match(method=method, return_rule=True)
     except (HTTPException, RequestRedirect):
