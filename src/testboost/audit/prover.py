@@ -241,13 +241,7 @@ class Prover:
         for index, (item, breaks) in enumerate(plan):
             if self._nothing_left(breaks):
                 continue
-            line = item.location[1]
-            current: dict[str, Any] = {
-                "nodeid": item.nodeid,
-                "line": line + 1 if line is not None else 0,
-                "control": None,
-                "breaks": [],
-            }
+            current = _entry(item)
             for brk in (None, *breaks):
                 if brk is not None and (current["control"] != "passed" or self._caught_before(brk)):
                     continue
@@ -281,13 +275,7 @@ class Prover:
         the breaks of its body's routes not tried yet."""
         deferred: list[tuple[pytest.Item, dict[str, Any], list[Break]]] = []
         for index, (item, breaks) in enumerate(plan):
-            line = item.location[1]
-            current: dict[str, Any] = {
-                "nodeid": item.nodeid,
-                "line": line + 1 if line is not None else 0,
-                "control": None,
-                "breaks": [],
-            }
+            current = _entry(item)
             for position, brk in enumerate((None, *breaks)):
                 if brk is not None and (current["control"] != "passed" or _has_caught(current)):
                     left = breaks[position - 1 :]
@@ -413,6 +401,17 @@ def _is_check(error: type[BaseException] | None) -> bool:
         kind.__name__ == "AppError" and kind.__module__.split(".")[0] == "webtest"
         for kind in error.__mro__
     )
+
+
+def _entry(item: pytest.Item) -> dict[str, Any]:
+    """A test's entry in the proof, before its control rerun."""
+    line = item.location[1]
+    return {
+        "nodeid": item.nodeid,
+        "line": line + 1 if line is not None else 0,
+        "control": None,
+        "breaks": [],
+    }
 
 
 def _has_caught(current: dict[str, Any]) -> bool:
