@@ -58,6 +58,15 @@ def test_a_config_default_written_in_the_source_is_public_a_deployed_one_is_not(
     assert public_literals(set(), [root]) == set()
 
 
+def test_a_default_with_quotes_or_escapes_in_its_spelling_is_still_found(tmp_path: Path) -> None:
+    # only files holding a value's bytes are parsed; a value whose spelling may differ from its
+    # text (quotes, backslashes) has every file parsed
+    (tmp_path / "settings.py").write_text('KEY = "it\'s-\\secret"\nOTHER = "plain-default"\n')
+    (tmp_path / "unrelated.py").write_text("x = 1\n")
+    found = public_literals({"it's-\\secret", "plain-default", "deployed-value"}, [tmp_path])
+    assert found == {"it's-\\secret", "plain-default"}
+
+
 def test_json_columns_come_from_dumps_writes_and_loads_reads(tmp_path: Path) -> None:
     columns = json_columns([_project(tmp_path)])
     assert columns == {"payload_json": "{}", "tags": "[]"}  # not title, not the venv's data

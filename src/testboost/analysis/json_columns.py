@@ -30,7 +30,7 @@ def json_columns(roots: Iterable[Path]) -> dict[str, str]:
     ``{}``. Only the app's own ``.py`` files under ``roots`` are read.
     """
     found: dict[str, str] = {}
-    for tree in parsed_files(roots):
+    for tree in parsed_files(roots, containing=(b"dumps", b"loads")):
         for node in ast.walk(tree):
             for name, value in _written(node):
                 found[name] = _empty_of(value) if found.get(name) != EMPTY_LIST else EMPTY_LIST

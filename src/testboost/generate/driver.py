@@ -208,14 +208,34 @@ def _tables(database: Any) -> list[str]:
     return names
 
 
-def _read(database: Any, tables: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
+def _read(
+    conftest: ModuleType, database: Any, tables: list[str]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every row of ``tables``, keyed by table then primary key (as JSON), one connection a file
+    (the conftest's unguarded connect: these reads are not the app's statements)."""
+    connect = getattr(conftest, "_real_connect", sqlite3.connect)
     state: dict[str, dict[str, dict[str, Any]]] = {}
-    for table in tables:
-        keys = database._primary_key(table)
-        state[table] = {
-            json.dumps([row.get(k) for k in keys], default=repr): row
-            for row in database.rows(table)
-        }
+    wanted = set(tables)
+    for file in sorted(Path(database.directory).glob("*.sqlite")):
+        connection = connect(str(file))
+        connection.row_factory = sqlite3.Row
+        try:
+            names = [
+                name
+                for (name,) in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                )
+                if name in wanted and name not in state
+            ]
+            for table in names:
+                columns = list(connection.execute(f'PRAGMA table_info("{table}")'))
+                keys = [c["name"] for c in sorted(columns, key=lambda c: c["pk"]) if c["pk"]]
+                state[table] = {
+                    json.dumps([row.get(k) for k in keys], default=repr): row
+                    for row in map(dict, connection.execute(f'SELECT * FROM "{table}"'))
+                }
+        finally:
+            connection.close()
     return state
 
 
@@ -265,10 +285,10 @@ def _run_job_steps(
             table, count = job["fill"]
             session.database.fill(table, count)
         tables = _tables(session.database)
-        before = _read(session.database, tables)
+        before = _read(conftest, session.database, tables)
         for step in job["steps"]:
             observations.append(_send(conftest, session, step, bound, clients))
-        changes = _changes(before, _read(session.database, tables))
+        changes = _changes(before, _read(conftest, session.database, tables))
         inspected = _inspect(session, job.get("inspect") or [])
     except Exception:
         return {"steps": observations, "error": traceback.format_exc()[-3000:]}

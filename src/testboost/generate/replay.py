@@ -251,10 +251,18 @@ class _Child:
             return ""
 
     def run(self, jobs: Sequence[Job]) -> list[Outcome]:
+        self.send(jobs)
+        return self.receive()
+
+    def send(self, jobs: Sequence[Job]) -> None:
+        """Hand ``jobs`` to the process, which starts on them at once (see :meth:`receive`)."""
         assert self.process is not None and self.process.stdin is not None
         payload = json.dumps({"jobs": [job.document() for job in jobs]}, default=repr)
         self.process.stdin.write(payload + "\n")
         self.process.stdin.flush()
+
+    def receive(self) -> list[Outcome]:
+        """The outcomes of the jobs last sent, in order."""
         answer = self.read_line()
         if answer is None or "results" not in answer:
             raise UsageError(
@@ -351,8 +359,12 @@ class Replayer:
         outcomes, in order."""
         if not jobs:
             return []
-        first = self._children[0].run(jobs)
-        second = list(reversed(self._child(1).run(list(reversed(jobs)))))
+        # the two replays run side by side: each process has its own app and database
+        self._children[0].send(jobs)
+        other = self._child(1)
+        other.send(list(reversed(jobs)))
+        first = self._children[0].receive()
+        second = list(reversed(other.receive()))
         pairs = list(zip(first, second, strict=True))
         # Two replays agree on the order of two items by chance half the time: answers with lists
         # the first two agreed on are asked of a third process, whose answer stands in for the
