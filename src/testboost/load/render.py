@@ -89,6 +89,19 @@ def render_load(console: Console, result: LoadResult) -> None:
         console.print(
             escape(f"left out, {reason}: {', '.join(routes_left)}"), highlight=False, soft_wrap=True
         )
+    loaded = {(r.method, r.rule) for r in result.routes if r.requests}
+    unsent = [
+        f"{r.method} {r.rule}" for r in result.plan.requests if (r.method, r.rule) not in loaded
+    ]
+    if unsent:
+        console.print(
+            escape(
+                f"no request reached {len(unsent)} route(s) of the mix before the run ended: "
+                f"{', '.join(unsent)}; run longer (--time) or with more --users"
+            ),
+            highlight=False,
+            soft_wrap=True,
+        )
     for note in result.notes:
         console.print(escape(f"note: {note}"), highlight=False)
     if result.csv is not None:

@@ -3,8 +3,8 @@
 The probe already knows each list route's table (its ``more-rows`` exchanges). :func:`add_rows`
 puts ``count`` more rows like the seeded ones (owned by user A) into each of those tables, for a
 load test on a fuller database (``--rows``). :func:`measure_growth` times each list route
-in-process at several sizes of its table and counts its SQL, so that the routes whose latency
-grows with rows can be named beside the load test's figures.
+in-process at several sizes of its table and counts its SQL, so that the routes whose SQL (and so
+latency) grows with rows can be named beside the load test's figures.
 
 >>> growth = measure_growth(app, sandbox, result, plan)                     # doctest: +SKIP
 >>> [g.rule for g in growth if g.grows]                                     # doctest: +SKIP
@@ -34,8 +34,6 @@ from testboost.sandbox import Sandbox
 STEPS = (0, 100)
 #: Requests timed at each step (their median is kept).
 REPEATS = 5
-#: A route whose time at the largest step is this many times its time at the seeded rows grows.
-GROWTH = 2.0
 
 
 @dataclass(frozen=True)
@@ -51,9 +49,13 @@ class Growth:
 
     @property
     def grows(self) -> bool:
-        """Whether its latency grows with rows: slower by :data:`GROWTH`, or its SQL grows."""
-        slower = self.milliseconds[-1] >= GROWTH * max(self.milliseconds[0], 0.05)
-        return slower and self.statements[-1] > self.statements[0]
+        """Whether its latency grows with rows: it runs more SQL statements for more rows.
+
+        Judged by the statements, which are the same on any machine; the times are shown beside
+        them, but a loaded machine can double a median of a few milliseconds on its own, and a
+        list that renders more rows in one query is slower without being a defect.
+        """
+        return self.statements[-1] > self.statements[0]
 
 
 def listed_tables(result: ProbeResult) -> dict[tuple[str, str], str]:
