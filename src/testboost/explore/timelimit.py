@@ -7,12 +7,17 @@ the machine's. The wait is read from Linux's ``/proc/thread-self/schedstat`` (ti
 run queue); where it cannot be read, the limit is plain wall time. Whatever the wait, the block
 is stopped after :data:`HARD_FACTOR` times ``seconds`` of wall time.
 
+A :class:`WorkClock` measures a whole probe the same way (``scan --budget``): wall time less the
+CPU waits of this thread and of the route processes it forked, so that the routes a budget
+covers do not depend on what else the machine runs.
+
 >>> with time_limit(5.0, RequestTimeout):  # doctest: +SKIP
 ...     client.get("/slow")
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -28,10 +33,49 @@ _SCHEDSTAT = Path("/proc/thread-self/schedstat")
 
 def runqueue_wait() -> float | None:
     """Seconds the calling thread has waited for a CPU so far, or None where unknown."""
+    return _waited(_SCHEDSTAT)
+
+
+def _waited(schedstat: Path) -> float | None:
     try:
-        return int(_SCHEDSTAT.read_text().split()[1]) / 1e9
+        return int(schedstat.read_text().split()[1]) / 1e9
     except (OSError, ValueError, IndexError):
         return None
+
+
+def child_runqueue_wait(pid: int) -> float | None:
+    """Seconds the child ``pid`` waited for a CPU over its life, read once it has exited and
+    before it is reaped (it stays a zombie until then); None where unknown. The caller reaps it."""
+    try:
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+    except (AttributeError, OSError):
+        return None
+    return _waited(Path(f"/proc/{pid}/schedstat"))
+
+
+class WorkClock:
+    """Seconds of work since it was made: wall time less the CPU waits of this thread and of the
+    children counted in with :meth:`count_child` (plain wall time where waits are unknown)."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.waited_at_start = runqueue_wait()
+        self.children_waited = 0.0
+
+    def count_child(self, waited: float | None) -> None:
+        """Leave out the time a child process, forked by this thread and waited for, spent
+        waiting for a CPU (this thread was blocked meanwhile, not waiting for one)."""
+        if waited is not None and self.waited_at_start is not None:
+            self.children_waited += waited
+
+    def seconds(self) -> float:
+        """The work time so far."""
+        return spent(self.started, self.waited_at_start) - self.children_waited
+
+    def past(self, budget: float) -> bool:
+        """Whether ``budget`` seconds of work are spent, or :data:`HARD_FACTOR` times that of
+        wall time whatever the waits."""
+        return self.seconds() > budget or time.monotonic() - self.started > HARD_FACTOR * budget
 
 
 def spent(started: float, waited_at_start: float | None) -> float:
