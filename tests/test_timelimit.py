@@ -119,3 +119,9 @@ def test_the_scan_budget_does_not_count_the_machines_load(
         )
     assert not [n for n in result.notes if n.startswith("budget")]
     assert {e.rule for e in result.exchanges} == {"/hello/<name>"}
+
+
+def test_a_route_process_is_taken_for_hung_only_after_the_hard_limit_of_its_request() -> None:
+    for limit in (0.1, 5.0, 60.0):
+        assert timelimit.hang_silence(limit) > timelimit.HARD_FACTOR * limit
+    assert timelimit.hang_silence(0.1) >= 30.0  # never less than half a minute

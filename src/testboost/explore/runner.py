@@ -72,7 +72,7 @@ from testboost.explore.seeding import (
     seed_rows,
     seed_user_parents,
 )
-from testboost.explore.timelimit import WorkClock, time_limit
+from testboost.explore.timelimit import WorkClock, hang_silence, time_limit
 from testboost.explore.values import protected_columns, secret_columns
 from testboost.explore.wizard import SetupForm, complete_setup_form
 from testboost.inventory import Handler, Route
@@ -390,7 +390,7 @@ def _drive_route(
         return _drive(route, inputs, world, recorder, accepted, fuzz), learned
 
     with recorder.sandbox.host.forking():
-        driven = drive_isolated(drive, silence=max(30.0, 3 * recorder.timeout))
+        driven = drive_isolated(drive, silence=hang_silence(recorder.timeout))
     recorder.dirty = True  # the child wrote into the sandbox files
     if clock is not None:
         clock.count_child(driven.waited)

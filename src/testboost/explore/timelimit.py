@@ -53,6 +53,13 @@ def child_runqueue_wait(pid: int) -> float | None:
     return _waited(Path(f"/proc/{pid}/schedstat"))
 
 
+def hang_silence(seconds: float) -> float:
+    """How long a process driving requests limited to ``seconds`` may send nothing before it is
+    taken for hung: longer than :func:`time_limit` lets a request run on a loaded machine, so a
+    slow request is never killed there as a hang (and reported as a crash) only because of load."""
+    return max(30.0, (HARD_FACTOR + 1) * seconds)
+
+
 class WorkClock:
     """Seconds of work since it was made: wall time less the CPU waits of this thread and of the
     children counted in with :meth:`count_child` (plain wall time where waits are unknown)."""
