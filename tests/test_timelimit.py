@@ -61,7 +61,7 @@ def test_the_work_clock_counts_wall_time_where_the_wait_is_unknown(
 ) -> None:
     monkeypatch.setattr(timelimit, "runqueue_wait", lambda: None)
     clock = timelimit.WorkClock()
-    clock.count_child(600.0)  # unknown here, so not left out
+    clock.count_child(600.0, None)  # unknown here, so not left out
     time.sleep(0.05)
     assert clock.seconds() >= 0.05
     assert clock.past(0.01)
@@ -75,13 +75,18 @@ def test_the_work_clock_leaves_out_cpu_waits_of_its_thread_and_children(
     clock = timelimit.WorkClock()
     time.sleep(0.05)
     assert clock.past(0.01)  # no wait at all: the sleep is work
-    clock.count_child(600.0)  # a child that waited for a CPU while this thread waited for it
+    clock.count_child(600.0, 0.0)  # a child that waited for a CPU while this thread waited for it
     assert not clock.past(0.01)
     # a machine so loaded that every moment went to other processes
     monkeypatch.setattr(timelimit, "runqueue_wait", time.monotonic)
     busy = timelimit.WorkClock()
     time.sleep(0.05)
     assert not busy.past(0.01)
+    # ... but while this thread waited, its child ran all along: that is work
+    forked_at = timelimit.runqueue_wait()
+    time.sleep(0.05)
+    busy.count_child(0.0, forked_at)
+    assert busy.past(0.01)
 
 
 def test_the_work_clock_stops_at_the_hard_limit_whatever_the_waits(

@@ -72,7 +72,7 @@ from testboost.explore.seeding import (
     seed_rows,
     seed_user_parents,
 )
-from testboost.explore.timelimit import WorkClock, hang_silence, time_limit
+from testboost.explore.timelimit import WorkClock, hang_silence, runqueue_wait, time_limit
 from testboost.explore.values import protected_columns, secret_columns
 from testboost.explore.wizard import SetupForm, complete_setup_form
 from testboost.inventory import Handler, Route
@@ -390,10 +390,11 @@ def _drive_route(
         return _drive(route, inputs, world, recorder, accepted, fuzz), learned
 
     with recorder.sandbox.host.forking():
+        forked_at = runqueue_wait()
         driven = drive_isolated(drive, silence=hang_silence(recorder.timeout))
     recorder.dirty = True  # the child wrote into the sandbox files
     if clock is not None:
-        clock.count_child(driven.waited)
+        clock.count_child(driven.waited, forked_at)
     seen = list(driven.exchanges)
     if driven.learned is not None:
         learned_inputs, world.seed.counter, recorder.sent, thread_errors = driven.learned

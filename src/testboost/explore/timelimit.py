@@ -61,19 +61,25 @@ def hang_silence(seconds: float) -> float:
 
 
 class WorkClock:
-    """Seconds of work since it was made: wall time less the CPU waits of this thread and of the
-    children counted in with :meth:`count_child` (plain wall time where waits are unknown)."""
+    """Seconds of work since it was made: wall time less the CPU waits of this thread, with the
+    life of each child counted in with :meth:`count_child` measured by the child's own waits
+    (plain wall time where waits are unknown)."""
 
     def __init__(self) -> None:
         self.started = time.monotonic()
         self.waited_at_start = runqueue_wait()
         self.children_waited = 0.0
 
-    def count_child(self, waited: float | None) -> None:
-        """Leave out the time a child process, forked by this thread and waited for, spent
-        waiting for a CPU (this thread was blocked meanwhile, not waiting for one)."""
-        if waited is not None and self.waited_at_start is not None:
-            self.children_waited += waited
+    def count_child(self, waited: float | None, since: float | None) -> None:
+        """Count the life of a child process this thread forked and waited for as the child's
+        work: ``waited`` is what the child waited for a CPU over its life (left out), ``since``
+        this thread's :func:`runqueue_wait` when it forked it. What this thread waited meanwhile
+        is put back: it was blocked on the child, and on a busy CPU its waits are mostly the
+        child's running."""
+        now = runqueue_wait()
+        if waited is None or since is None or now is None or self.waited_at_start is None:
+            return
+        self.children_waited += waited - max(0.0, now - since)
 
     def seconds(self) -> float:
         """The work time so far."""
