@@ -18,6 +18,8 @@ from testboost.audit.breaks import KINDS, Break, Breaker
 from testboost.audit.proof import BreakResult, Proof, TestProof
 from testboost.audit.prover import ORDER, Prover, _is_check
 from testboost.audit.run import ProveOptions, SuiteRun, run_suite
+from testboost.explore import timelimit
+from testboost.explore.timelimit import WorkClock
 
 PROVEAPP = Path(__file__).parent / "audit_projects" / "proveapp"
 
@@ -211,7 +213,7 @@ def test_the_verdict_pass_stops_at_the_first_catch_and_the_kill_score_pass_does_
     prover.in_call = {"t::real": [route], "t::hollow": [route]}
     kinds = [Break(*route, kind) for kind in ("raise", "status", "body-empty")]
     plan = [(item("t::real"), kinds), (item("t::hollow"), kinds[:2])]
-    deferred = prover._verdict_pass(plan, time.monotonic())  # type: ignore[arg-type]
+    deferred = prover._verdict_pass(plan, WorkClock())  # type: ignore[arg-type]
     assert prover.tried == [
         ("t::real", None),
         ("t::real", "raise"),
@@ -223,16 +225,61 @@ def test_the_verdict_pass_stops_at_the_first_catch_and_the_kill_score_pass_does_
     assert [(i.nodeid, [b.kind for b in left]) for i, _, left in deferred] == [
         ("t::real", ["body-empty"])
     ]
-    prover._kill_score_pass(deferred, time.monotonic())
+    prover._kill_score_pass(deferred, WorkClock())
     assert prover.tried[-1] == ("t::real", "body-empty") and prover.reason is None
     assert [len(t["breaks"]) for t in prover.results] == [3, 2]
     # a budget spent before the kill score is done leaves every verdict and says so
     late = Scripted(prover.script, budget=1)
     late.in_call = prover.in_call
-    deferred = late._verdict_pass(plan, time.monotonic())  # type: ignore[arg-type]
-    late._kill_score_pass(deferred, time.monotonic() - 2)
+    deferred = late._verdict_pass(plan, WorkClock())  # type: ignore[arg-type]
+    spent = WorkClock()
+    spent.started, spent.waited_at_start = spent.started - 2, None  # 2 s of wall time ago
+    late._kill_score_pass(deferred, spent)
     assert late.tried[-1] == ("t::hollow", "status") and "kill score" in (late.reason or "")
     assert late.unproven == [] and len(late.results) == 2
+
+
+class Planned(Scripted):
+    """A scripted prover with a fixed plan, each rerun taking a little wall time."""
+
+    def __init__(self, script: dict[tuple[str, str | None], str], budget: float, plan: Any) -> None:
+        super().__init__(script, budget)
+        self.fixed = plan
+
+    def plan(self) -> Any:
+        return self.fixed
+
+    def _rerun(self, item: Any, brk: Break | None) -> Any:
+        time.sleep(0.01)
+        return super()._rerun(item, brk)
+
+
+def test_the_proofs_budget_and_estimate_do_not_count_the_machines_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a machine so loaded that every moment went to other processes
+    monkeypatch.setattr(timelimit, "runqueue_wait", time.monotonic)
+    monkeypatch.setattr(timelimit, "HARD_FACTOR", 1e9)
+    route = ("GET", "/x", "x")
+    script = {("t::a", None): "passed", ("t::a", "status"): "caught"}
+    script |= {("t::b", None): "passed", ("t::b", "status"): "caught"}
+    plan = [(item(n), [Break(*route, "status")]) for n in ("t::a", "t::b")]
+    prover = Planned(script, 0.001, plan)
+    prover.prove()
+    assert prover.status == "done" and prover.unproven == []
+    assert len(prover.tried) == 4
+    # the auto estimate reads each test's own time, not the wall time a busy machine gave it
+    auto = Planned(script, 0.001, plan)
+    auto.mode = "auto"
+    for entry, _ in plan:
+        run = auto.pytest_runtest_protocol(entry)
+        next(run)
+        time.sleep(0.05)
+        next(run, None)
+    assert set(auto.durations) == {"t::a", "t::b"}
+    assert all(seconds <= 0.001 for seconds in auto.durations.values())
+    auto.prove()
+    assert auto.status == "done"
 
 
 def test_only_assertions_and_a_test_clients_own_status_check_are_checks() -> None:

@@ -35,6 +35,7 @@ from _pytest.outcomes import Failed
 from _pytest.runner import runtestprotocol
 
 from testboost.audit.breaks import Break, Breaker, Observed, RouteKey
+from testboost.explore.timelimit import WorkClock
 
 #: What a test raises when one of its checks fails.
 _CHECKS = (AssertionError, Failed)
@@ -120,8 +121,7 @@ class Prover:
             self._in_check = excinfo is not None and _raised_in_a_check(excinfo, item)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Keep each test's duration and whether it passed (reruns are not logged)."""
-        self.durations[report.nodeid] = self.durations.get(report.nodeid, 0.0) + report.duration
+        """Keep whether each test passed (reruns are not logged)."""
         if report.failed or (report.when == "call" and not report.passed):
             self.failed.add(report.nodeid)
         elif report.when == "call" and report.passed and not hasattr(report, "wasxfail"):
@@ -129,9 +129,14 @@ class Prover:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
-        """Remember the items this process ran, in order."""
+        """Remember the items this process ran, in order, and the time each took (its own:
+        time spent waiting for a CPU is not counted, so the ``auto`` estimate is the same on a
+        loaded machine)."""
         self.items.append(item)
+        clock = WorkClock()
         yield
+        if not self.proving:
+            self.durations[item.nodeid] = self.durations.get(item.nodeid, 0.0) + clock.seconds()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, Any, None]:
@@ -192,14 +197,15 @@ class Prover:
         self.proving = True
         self.breaker.observing = False
         started = time.monotonic()
+        clock = WorkClock()  # the budget counts the proof's work, not the machine's load
         try:
             if self.first_catch:
-                self._first_catch_pass(plan, started)
+                self._first_catch_pass(plan, clock)
             else:
-                deferred = self._verdict_pass(plan, started)
+                deferred = self._verdict_pass(plan, clock)
                 self.verdict_runs, self.verdict_seconds = self.runs, time.monotonic() - started
                 if self.status != "partial":
-                    self._kill_score_pass(deferred, started)
+                    self._kill_score_pass(deferred, clock)
         finally:
             _teardown_all_but(plan[0][0], None)
             self.breaker.active = None
@@ -234,7 +240,7 @@ class Prover:
         return True
 
     def _first_catch_pass(
-        self, plan: list[tuple[pytest.Item, list[Break]]], started: float
+        self, plan: list[tuple[pytest.Item, list[Break]]], clock: WorkClock
     ) -> None:
         """Under ``first_catch``: each test's control, then each of its breaks no earlier test
         caught; a test all of whose breaks were caught already is not rerun."""
@@ -245,7 +251,7 @@ class Prover:
             for brk in (None, *breaks):
                 if brk is not None and (current["control"] != "passed" or self._caught_before(brk)):
                     continue
-                if time.monotonic() - started > self.budget:
+                if clock.past(self.budget):
                     self.results.append(current)
                     self._out_of_budget([i.nodeid for i, _ in plan[index + 1 :]])
                     return
@@ -269,7 +275,7 @@ class Prover:
         return self.first_catch and all(self._caught_before(b) for b in breaks)
 
     def _verdict_pass(
-        self, plan: list[tuple[pytest.Item, list[Break]]], started: float
+        self, plan: list[tuple[pytest.Item, list[Break]]], clock: WorkClock
     ) -> list[tuple[pytest.Item, dict[str, Any], list[Break]]]:
         """Control, then breaks until the first catch; return, per real test, its entry and
         the breaks of its body's routes not tried yet."""
@@ -284,7 +290,7 @@ class Prover:
                     if current["control"] == "passed" and body:
                         deferred.append((item, current, body))
                     break
-                if time.monotonic() - started > self.budget:
+                if clock.past(self.budget):
                     self._out_of_budget([i.nodeid for i, _ in plan[index:]])
                     return deferred
                 result = self._rerun(item, brk)
@@ -296,12 +302,12 @@ class Prover:
         return deferred
 
     def _kill_score_pass(
-        self, deferred: list[tuple[pytest.Item, dict[str, Any], list[Break]]], started: float
+        self, deferred: list[tuple[pytest.Item, dict[str, Any], list[Break]]], clock: WorkClock
     ) -> None:
         """The breaks of each real test's body routes that the verdict pass skipped."""
         for item, current, breaks in deferred:
             for brk in breaks:
-                if time.monotonic() - started > self.budget:
+                if clock.past(self.budget):
                     self.reason = (
                         f"the budget of {self.budget:g} s ran out after every test had its "
                         "verdict: the kill score counts only the breaks tried"

@@ -65,7 +65,8 @@ def probe_options(function: F) -> F:
         default=300,
         show_default=True,
         metavar="SECONDS",
-        help="Stop sending new requests after this long and use what was found.",
+        help="Stop sending new requests after this long and use what was found (time spent "
+        "waiting for a CPU that other processes held is not counted).",
     )(function)
     function = click.option(
         "--seed", type=int, default=0, show_default=True, help="Seed for generated values."

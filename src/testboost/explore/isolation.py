@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from testboost.explore.timelimit import child_runqueue_wait
+
 _HEADER = struct.Struct("!cI")
 _EXCHANGE, _SENDING, _DONE, _FAILED = b"E", b"S", b"D", b"F"
 
@@ -46,6 +48,8 @@ class Driven:
     learned: Any = None
     death: ProcessDeath | None = None
     failure: str | None = None
+    #: Seconds the child waited for a CPU (None where unknown): the probe's budget leaves it out.
+    waited: float | None = None
 
 
 def can_isolate() -> bool:
@@ -85,10 +89,11 @@ def drive_isolated(drive: Drive, silence: float) -> Driven:
                 learned = payload
             elif kind == _FAILED:
                 failure = payload
+    waited = child_runqueue_wait(pid)
     _, status = os.waitpid(pid, 0)
     if learned is not None or failure is not None:
-        return Driven(exchanges, learned, failure=failure)
-    return Driven(exchanges, None, death=ProcessDeath(_how(status), in_flight))
+        return Driven(exchanges, learned, failure=failure, waited=waited)
+    return Driven(exchanges, None, death=ProcessDeath(_how(status), in_flight), waited=waited)
 
 
 def _child(drive: Drive, out: BinaryIO) -> None:

@@ -72,7 +72,7 @@ from testboost.explore.seeding import (
     seed_rows,
     seed_user_parents,
 )
-from testboost.explore.timelimit import time_limit
+from testboost.explore.timelimit import WorkClock, hang_silence, runqueue_wait, time_limit
 from testboost.explore.values import protected_columns, secret_columns
 from testboost.explore.wizard import SetupForm, complete_setup_form
 from testboost.inventory import Handler, Route
@@ -225,14 +225,18 @@ def explore(
 ) -> ProbeResult:
     """Seed, log in, and send every planned request to every route of ``app``.
 
-    Routes are driven in inventory order until ``budget`` seconds have passed; the routes left
-    are named in the result's notes. ``setup`` are the project's own commands that make the
+    Routes are driven in inventory order until ``budget`` seconds of work are spent (time spent
+    waiting for a CPU other processes held is not counted: see
+    :class:`~testboost.explore.timelimit.WorkClock`); the routes left are named in the result's
+    notes. ``setup`` are the project's own commands that make the
     schema (``[tool.testboost] setup``); without them it is made by evidence (see
     :mod:`testboost.explore.schema`). With ``shard``, only that shard's routes are driven.
     An app that sends every request to a first-run setup page has that page's form sent first
     (``setup_form``, default ``[tool.testboost] setup_form``; see :mod:`~testboost.explore.wizard`).
     """
     started = time.perf_counter()
+    # the budget counts work, not the machine's load: the same routes on a busy machine
+    clock = WorkClock()
     route_notes: list[tuple[int, str]] = []
     fuzzing = Fuzzing(seed=seed, examples=fuzz_examples)
     inputs = route_inputs(routes)
@@ -289,7 +293,7 @@ def explore(
                 for position, route in enumerate(views):
                     if shard is not None and not shard.drives(position):
                         continue
-                    if time.perf_counter() - started > budget:
+                    if clock.past(budget):
                         route_notes.append(
                             (position, f"budget of {budget:g} s spent: {route.rule} not probed")
                         )
@@ -300,7 +304,7 @@ def explore(
                     # restored between routes): a shard draws what a probe of every route draws
                     seeded.counter = first_value
                     seen, problem = _drive_route(
-                        route, inputs, world, recorder, accepted[route.rule], fuzzing
+                        route, inputs, world, recorder, accepted[route.rule], fuzzing, clock
                     )
                     exchanges.extend(seen)
                     if problem is not None:  # one route's failure must not end the run
@@ -361,6 +365,7 @@ def _drive_route(
     recorder: _Recorder,
     accepted: set[str],
     fuzz: Fuzzing,
+    clock: WorkClock | None = None,
 ) -> tuple[list[Exchange], str | None]:
     """Drive one route in a child process where possible; its exchanges and what went wrong.
 
@@ -385,8 +390,11 @@ def _drive_route(
         return _drive(route, inputs, world, recorder, accepted, fuzz), learned
 
     with recorder.sandbox.host.forking():
-        driven = drive_isolated(drive, silence=max(30.0, 3 * recorder.timeout))
+        forked_at = runqueue_wait()
+        driven = drive_isolated(drive, silence=hang_silence(recorder.timeout))
     recorder.dirty = True  # the child wrote into the sandbox files
+    if clock is not None:
+        clock.count_child(driven.waited, forked_at)
     seen = list(driven.exchanges)
     if driven.learned is not None:
         learned_inputs, world.seed.counter, recorder.sent, thread_errors = driven.learned

@@ -7,12 +7,17 @@ the machine's. The wait is read from Linux's ``/proc/thread-self/schedstat`` (ti
 run queue); where it cannot be read, the limit is plain wall time. Whatever the wait, the block
 is stopped after :data:`HARD_FACTOR` times ``seconds`` of wall time.
 
+A :class:`WorkClock` measures a whole probe the same way (``scan --budget``): wall time less the
+CPU waits of this thread and of the route processes it forked, so that the routes a budget
+covers do not depend on what else the machine runs.
+
 >>> with time_limit(5.0, RequestTimeout):  # doctest: +SKIP
 ...     client.get("/slow")
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -28,10 +33,62 @@ _SCHEDSTAT = Path("/proc/thread-self/schedstat")
 
 def runqueue_wait() -> float | None:
     """Seconds the calling thread has waited for a CPU so far, or None where unknown."""
+    return _waited(_SCHEDSTAT)
+
+
+def _waited(schedstat: Path) -> float | None:
     try:
-        return int(_SCHEDSTAT.read_text().split()[1]) / 1e9
+        return int(schedstat.read_text().split()[1]) / 1e9
     except (OSError, ValueError, IndexError):
         return None
+
+
+def child_runqueue_wait(pid: int) -> float | None:
+    """Seconds the child ``pid`` waited for a CPU over its life, read once it has exited and
+    before it is reaped (it stays a zombie until then); None where unknown. The caller reaps it."""
+    try:
+        os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+    except (AttributeError, OSError):
+        return None
+    return _waited(Path(f"/proc/{pid}/schedstat"))
+
+
+def hang_silence(seconds: float) -> float:
+    """How long a process driving requests limited to ``seconds`` may send nothing before it is
+    taken for hung: longer than :func:`time_limit` lets a request run on a loaded machine, so a
+    slow request is never killed there as a hang (and reported as a crash) only because of load."""
+    return max(30.0, (HARD_FACTOR + 1) * seconds)
+
+
+class WorkClock:
+    """Seconds of work since it was made: wall time less the CPU waits of this thread, with the
+    life of each child counted in with :meth:`count_child` measured by the child's own waits
+    (plain wall time where waits are unknown)."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.waited_at_start = runqueue_wait()
+        self.children_waited = 0.0
+
+    def count_child(self, waited: float | None, since: float | None) -> None:
+        """Count the life of a child process this thread forked and waited for as the child's
+        work: ``waited`` is what the child waited for a CPU over its life (left out), ``since``
+        this thread's :func:`runqueue_wait` when it forked it. What this thread waited meanwhile
+        is put back: it was blocked on the child, and on a busy CPU its waits are mostly the
+        child's running."""
+        now = runqueue_wait()
+        if waited is None or since is None or now is None or self.waited_at_start is None:
+            return
+        self.children_waited += waited - max(0.0, now - since)
+
+    def seconds(self) -> float:
+        """The work time so far."""
+        return spent(self.started, self.waited_at_start) - self.children_waited
+
+    def past(self, budget: float) -> bool:
+        """Whether ``budget`` seconds of work are spent, or :data:`HARD_FACTOR` times that of
+        wall time whatever the waits."""
+        return self.seconds() > budget or time.monotonic() - self.started > HARD_FACTOR * budget
 
 
 def spent(started: float, waited_at_start: float | None) -> float:

@@ -284,6 +284,7 @@ def runner(out: Path, mode: str, *, force: bool) -> Runner:
     from the current directory under the proof (``mode`` ``on`` or ``auto`` for the whole suite;
     the added tests are always proven), a (route, kind) tried until one test catches it."""
     from testboost.audit.run import ProveOptions, run_suite
+    from testboost.explore.timelimit import HARD_FACTOR
     from testboost.generate.writer import write_suite
 
     def run(files: Mapping[str, str], only: Sequence[str], budget: float | None) -> SuiteRun:
@@ -294,7 +295,8 @@ def runner(out: Path, mode: str, *, force: bool) -> Runner:
         return run_suite(
             out,
             root=Path.cwd(),
-            timeout=(budget or 0.0) * 2 + SUITE_SECONDS,
+            # a hang guard: the proof stops itself after its budget of work (see WorkClock)
+            timeout=(budget or 0.0) * HARD_FACTOR + SUITE_SECONDS,
             measure_files=(),
             prove=options,
             only=only,
