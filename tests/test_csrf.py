@@ -9,6 +9,7 @@ a check hidden from the source scan) the writes answer 403 and the reach block s
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -156,3 +157,15 @@ def test_the_generated_suite_sends_the_nonce_on_writes_and_passes(
     (generated / "conftest.py").write_text(conftest.replace("session.csrf[name] = value", "pass"))
     suite = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert suite.returncode != 0 and "assert 403 == 201" in suite.stdout
+
+
+def test_a_shard_keeps_the_check_for_the_merge() -> None:
+    import dataclasses
+
+    from testboost.explore.runner import ProbeTail
+    from testboost.shards import _decode, _encode
+
+    tail = ProbeTail((), "", (), (), ("A",), (), (), "login", "", {}, CsrfCheck("nonce", "H"), True)
+    kept = _decode(json.loads(json.dumps(_encode(tail))))
+    assert kept.csrf == CsrfCheck("nonce", "H") and kept.csrf_sent
+    assert dataclasses.asdict(kept) == dataclasses.asdict(tail)
