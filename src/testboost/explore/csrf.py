@@ -150,7 +150,7 @@ def writes_refused(
     if sent and check is not None:
         line = (
             f"writes: {len(refused)} guarded writes still answered 403 to logged-in users "
-            f"sending {check.describe()}"
+            f"sending {check.describe()}: a wrong value, or a role or row of the app's they lack"
         )
         return replace(reach, attempts=(line, *reach.attempts))
     line = (
