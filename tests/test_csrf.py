@@ -31,10 +31,13 @@ WRITES = {
 }
 
 
-def test_the_check_is_found_in_the_apps_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_check_is_found_in_the_apps_hook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import importlib
 
     monkeypatch.syspath_prepend(str(APPS))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'csrf.db'}")
     create_app = importlib.import_module("auth.csrf_writes").create_app
     check = find_check(create_app())
     assert check is not None
