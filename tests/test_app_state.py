@@ -9,13 +9,15 @@
 
 from __future__ import annotations
 
+import pickle
+import struct
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
 from testboost.checks import run_checks
-from testboost.explore.caches import SavedCaches
+from testboost.explore.caches import SavedCaches, lasting
 from testboost.explore.runner import ProbeResult, explore
 from testboost.inventory import build_inventory
 from testboost.sandbox import Sandbox
@@ -56,6 +58,47 @@ def test_saved_caches_put_files_and_entries_back(tmp_path: Path) -> None:
     assert memory._cache == {"kept": 1}
     saved.restore()  # nothing changed since: nothing to do, nothing lost
     assert (tmp_path / "session-a").read_bytes() == b"logged in"
+
+
+class _Expiring:
+    """Shaped like cachelib's ``SimpleCache``: ``(expiry, pickled value)``, read with a clock."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, object] = {}
+        self.now = 1000.0
+
+    def set(self, key: str, value: object, timeout: int) -> None:
+        self._cache[key] = (self.now + timeout, pickle.dumps(value))
+
+    def get(self, key: str) -> object:
+        expires, data = self._cache.get(key, (0, None))  # type: ignore[misc]
+        if data is None or (expires and expires <= self.now):
+            return None
+        return pickle.loads(data)
+
+
+def test_saved_cache_entries_do_not_expire_half_way_through_a_run() -> None:
+    app = Flask(__name__)
+    memory = _Expiring()
+    app.extensions["cache"] = {object(): memory}
+    memory.set("setting", "memoized", timeout=300)
+    saved = SavedCaches(app)
+    memory.now += 301  # as the app's own time-out would have it: gone
+    assert memory.get("setting") is None
+    saved.restore()  # put back, it is still there however long the run took
+    assert memory.get("setting") == "memoized"
+    memory.now += 10_000
+    saved.restore()
+    assert memory.get("setting") == "memoized"
+
+
+def test_a_cachelib_file_entry_is_made_lasting_and_other_data_kept() -> None:
+    entry = struct.pack("I", 1_900_000_300) + pickle.dumps({"id": 1})
+    made = lasting(entry)
+    assert struct.unpack("I", made[:4])[0] == 0 and pickle.loads(made[4:]) == {"id": 1}
+    assert lasting(b"logged in") == b"logged in"
+    assert lasting((3, "an app's own tuple")) == (3, "an app's own tuple")
+    assert lasting((0, b"\x80never")) == (0, b"\x80never")
 
 
 def test_an_app_without_caches_has_nothing_to_save() -> None:

@@ -30,6 +30,8 @@ RECIPE_APPS = {
     "API key in a header": "auth.api_key:create_app({})",
     "API key in the query string": "auth.api_key_query:create_app({})",
 }
+#: recipes that state no login, only what goes with the users' writes -> the app they fix
+WRITE_RECIPES = {"CSRF value on writes": "auth.csrf_writes:create_app(hidden=True)"}
 
 
 def readme_recipes() -> dict[str, str]:
@@ -41,26 +43,43 @@ def readme_recipes() -> dict[str, str]:
         if "[tool.testboost.auth]" not in block:
             continue
         comment = block.splitlines()[0].removeprefix("# ")
-        key = next(k for k in sorted(RECIPE_APPS, key=len, reverse=True) if comment.startswith(k))
+        kinds = sorted([*RECIPE_APPS, *WRITE_RECIPES], key=len, reverse=True)
+        key = next(k for k in kinds if comment.startswith(k))
         recipes[key] = block
     return recipes
 
 
 def test_the_readme_has_a_recipe_for_every_kind_of_login() -> None:
-    assert set(readme_recipes()) == set(RECIPE_APPS)
+    assert set(readme_recipes()) == {*RECIPE_APPS, *WRITE_RECIPES}
 
 
 def probe_with(
-    recipe: str, spec: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    recipe: str, spec: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, auth: bool = True
 ) -> ProbeResult:
     (tmp_path / "pyproject.toml").write_text(recipe, encoding="utf-8")
     config = load_auth_config(tmp_path)
-    assert config is not None
+    assert (config is not None) == auth
     monkeypatch.chdir(APPS)
     with Sandbox() as sandbox:
         app = load_app(spec, sandbox)
         routes = build_inventory(app)
         return explore(app, spec, routes, sandbox, timeout=2, fuzz_examples=0, auth=config)
+
+
+def test_the_csrf_recipe_lets_logged_in_users_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = WRITE_RECIPES["CSRF value on writes"]
+    without = probe_with("[tool.testboost]\n", spec, tmp_path, monkeypatch, auth=False)
+    reach = without.reach
+    assert reach is not None and reach.login != "none" and len(reach.unreached) == 4
+    assert reach.attempts[0].startswith("writes: 4 guarded writes answered 403")
+    assert "csrf_header" in reach.recipe
+    result = probe_with(readme_recipes()["CSRF value on writes"], spec, tmp_path, monkeypatch)
+    reach = result.reach
+    assert reach is not None and reach.guarded and reach.unreached == ()
+    assert any(a.startswith("writes: A, B send") for a in reach.attempts)
+    assert result.recipe.csrf is not None and result.recipe.csrf.configured
 
 
 @pytest.mark.parametrize("kind", sorted(RECIPE_APPS))

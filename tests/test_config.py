@@ -76,12 +76,25 @@ def test_no_auth_table_means_no_recipe(tmp_path: Path) -> None:
         ('[tool.testboost.auth]\nlogin = "/l"\nform = "yes"\n', "form must be a bool"),
         ('[tool.testboost.auth]\nlogin = "/l"\ndigest = true\n', "leave login out"),
         ("[tool.testboost.auth]\napi_key = 3\n", "api_key must be a str"),
+        ('[tool.testboost.auth]\ncsrf_session = "nonce"\n', "goes with csrf_header"),
+        ("[tool.testboost.auth]\ncsrf_header = true\n", "csrf_header must be a str"),
     ],
 )
 def test_a_malformed_recipe_is_a_usage_error(tmp_path: Path, table: str, message: str) -> None:
     (tmp_path / "pyproject.toml").write_text(table)
     with pytest.raises(UsageError, match=message):
         load_auth_config(tmp_path)
+
+
+def test_a_csrf_header_alone_states_no_login(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.testboost.auth]\ncsrf_header = "X-CSRF"\n')
+    config = load_auth_config(tmp_path)
+    assert config is not None and config.csrf_header == "X-CSRF" and not config.states_login
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.testboost.auth]\nlogin = "/login"\ncsrf_header = "X-CSRF"\n'
+    )
+    both = load_auth_config(tmp_path)
+    assert both is not None and both.states_login and both.csrf_header == "X-CSRF"
 
 
 def test_credentials_on_every_request_need_no_login_route(tmp_path: Path) -> None:

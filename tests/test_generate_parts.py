@@ -280,8 +280,7 @@ def _replay_job(monkeypatch: pytest.MonkeyPatch, seconds: float, limit: float) -
     from testboost.generate import driver
 
     monkeypatch.setattr(driver, "JOB_SECONDS", limit)
-    monkeypatch.setattr(driver, "_tables", lambda database: [])
-    monkeypatch.setattr(driver, "_read", lambda conftest, database, tables: {})
+    monkeypatch.setattr(driver, "_read", lambda database: {})
     job = {"steps": [], "inspect": []}
     return driver._run_job(types.ModuleType("conftest"), _Session(seconds), _Guard(), job)
 

@@ -86,6 +86,16 @@ class AuthConfig:
     #: the cookie, or the query argument, the token or key is sent in instead of ``header``
     cookie: str | None = None
     query: str | None = None
+    #: the header and form field the app reads its CSRF value from on writes, and the session
+    #: key it keeps it under (found by its name when not given)
+    csrf_header: str = ""
+    csrf_field: str = ""
+    csrf_session: str = ""
+
+    @property
+    def states_login(self) -> bool:
+        """Whether it states how users log in (not only the CSRF value of their writes)."""
+        return self.login is not None or self.basic or self.digest or self.api_key is not None
 
     @property
     def user_field(self) -> str:
@@ -135,6 +145,9 @@ def load_auth_config(directory: Path | None = None) -> AuthConfig | None:
         "api_key": str,
         "cookie": str,
         "query": str,
+        "csrf_header": str,
+        "csrf_field": str,
+        "csrf_session": str,
     }
     for key, value in table.items():
         if key not in expected:
@@ -142,7 +155,10 @@ def load_auth_config(directory: Path | None = None) -> AuthConfig | None:
         if not isinstance(value, expected[key]):
             raise UsageError(f"{where}: {key} must be a {expected[key].__name__}.")
     every_request = table.get("digest") or table.get("api_key") or table.get("basic")
-    if "login" not in table and not every_request:
+    csrf_only = bool(table) and all(key.startswith("csrf_") for key in table)
+    if csrf_only and not (table.get("csrf_header") or table.get("csrf_field")):
+        raise UsageError(f'{where}: csrf_session goes with csrf_header = "X-CSRFToken".')
+    if "login" not in table and not every_request and not csrf_only:
         raise UsageError(
             f'{where} needs login = "/the/login/route" (a string), or basic = true, '
             'digest = true or api_key = "column" for credentials sent with every request.'

@@ -497,7 +497,7 @@ def _patched_sqlite(sandbox: Sandbox) -> Iterator[None]:
         ):
             target = str(sandbox.database_file(target, setting="sqlite3.connect"))
         connection = real_connect(target, *args, **kwargs)
-        if isinstance(target, str) and target not in ("", ":memory:"):
+        if isinstance(target, str) and sandbox.owns(target):
             _without_fsync(connection)
         caller = sys._getframe(1).f_globals.get("__name__", "")
         # SQLAlchemy's statements are seen through its own events, with parameters unexpanded

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from testboost.errors import UsageError
+from testboost.explore.csrf import CsrfCheck
 from testboost.explore.exchange import (
     Case,
     Exchange,
@@ -50,6 +51,7 @@ _CLASSES: dict[str, type] = {
     cls.__name__: cls
     for cls in (
         Case,
+        CsrfCheck,
         Exchange,
         ForeignKey,
         HostAttempt,

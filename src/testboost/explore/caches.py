@@ -8,6 +8,12 @@ cache would log every user out. So the caches are saved when the database is (us
 rows seeded) and put back with it before every request. A file cache built before the sandbox
 moved its ``CACHE_DIR`` (the extension is set up before the database in many factories) is
 built again in the sandbox folder first.
+
+What is put back never expires: the app's memoized values carry their own time-outs (CTFd's are
+300 s), and an entry saved at the start of a long scan that expired half-way would make the same
+request read the database again (one more statement) later in the run than earlier, so that two
+runs of one seed differed by when their requests fell. Frozen, every request finds the cache as it
+was saved, however long the run.
 """
 
 from __future__ import annotations
@@ -64,9 +70,10 @@ class SavedCaches:
             memory = getattr(backend, "_cache", None)
             if isinstance(path, str) and os.path.isdir(path):
                 folder = Path(path)
-                self._files.append((folder, {f.name: f.read_bytes() for f in _files(folder)}))
+                saved = {f.name: lasting(f.read_bytes()) for f in _files(folder)}
+                self._files.append((folder, saved))
             elif isinstance(memory, dict):
-                self._memory.append((memory, dict(memory)))
+                self._memory.append((memory, {k: lasting(v) for k, v in memory.items()}))
 
     def restore(self) -> None:
         """Put every saved cache back as it was saved (files the app added since removed)."""
@@ -101,3 +108,35 @@ def _read(file: Path) -> bytes | None:
 def _unlink(file: Path) -> None:
     with contextlib.suppress(OSError):
         file.unlink()
+
+
+# The rest of this module, to "end of conftest", is copied as is into a generated conftest of an
+# app with caches (see :func:`conftest_source`): it saves them the same way.
+# --- conftest ---
+def lasting(entry: Any) -> Any:
+    """A cache entry made never to expire, as Flask-Caching (cachelib) stores entries.
+
+    A file of its ``FileSystemCache`` is the expiry time (4 bytes, 0 for never), then the
+    pickled value (starting with the pickle protocol byte); an entry of its ``SimpleCache`` is
+    ``(expiry, pickled value)``, 0 for never. Anything else is kept as it is.
+    """
+    if isinstance(entry, bytes) and len(entry) > 5 and entry[4:5] == b"\x80":
+        return bytes(4) + entry[4:]
+    if (
+        isinstance(entry, tuple)
+        and len(entry) == 2
+        and type(entry[0]) in (int, float)
+        and isinstance(entry[1], bytes)
+    ):
+        return (0, entry[1])
+    return entry
+
+
+# --- end of conftest ---
+
+
+def conftest_source() -> str:
+    """The part of this module a generated conftest carries."""
+    from testboost.hashing import module_part
+
+    return module_part(__file__)

@@ -31,6 +31,7 @@ from testboost.explore.admins import (
     role_links,
     role_name,
 )
+from testboost.explore.csrf import CsrfCheck, arm_users
 from testboost.explore.database import SandboxDatabase, TableInfo, close_app_sessions
 from testboost.explore.digest import DigestClient, digest_client, stop_signing
 from testboost.explore.hashers import WERKZEUG, Hasher, hasher_of
@@ -191,6 +192,9 @@ class AuthRecipe:
     hasher: str = ""
     #: a ``[tool.testboost] setup`` text for pairs users were turned away from (their roles)
     setup_hint: str = ""
+    #: the CSRF check the app makes on writes, and the users whose clients send its value
+    csrf: CsrfCheck | None = None
+    csrf_users: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """The ways users logged in, for people: ``"none"`` when none did."""
@@ -364,6 +368,7 @@ def make_identities(
         ways = _only_admins_get_in(logins, database, links, users, ways)
     else:
         logins.attempts.append(no_admin_line(user_table, links))
+    csrf, armed = arm_users(app, users, configured, logins.attempts) if ways else (None, ())
     close_app_sessions()  # nothing the logins left open may hold a lock while routes are driven
     way = ways[0] if ways else None
     recipe = AuthRecipe(
@@ -380,6 +385,8 @@ def make_identities(
         register_wrap=register_wrap if register_used else "",
         hasher="" if hasher is WERKZEUG else hasher.name,
         setup_hint=setup_hint(app, user_table),
+        csrf=csrf,
+        csrf_users=armed,
     )
     return users, recipe, user_table
 
@@ -717,7 +724,7 @@ class _Logins:
 
     def _candidates(self) -> list[LoginWay]:
         ways: list[LoginWay] = []
-        if self.configured is not None:
+        if self.configured is not None and self.configured.states_login:
             ways.append(configured_way(self.configured))
         for route in self.login_routes:
             handler = route.handler("POST")

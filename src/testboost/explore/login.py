@@ -109,7 +109,7 @@ class Evidence:
         # the inventory calls Flask-HTTPAuth's Digest guards "basic" too: told apart below
         basic_guards = any(h.auth.kind == "basic" for r in routes for h in r.handlers)
         basic = digest = False
-        for function in _guard_functions(app):
+        for function in guard_functions(app):
             for owner in _httpauth_objects(function):
                 kind = type(owner).__name__
                 if kind == "HTTPTokenAuth":
@@ -122,7 +122,7 @@ class Evidence:
                     basic = True
                 elif kind == "HTTPDigestAuth":
                     digest = True
-            if not _is_library(function):
+            if not is_library(function):
                 texts.append(_source(function))
         if "flask-jwt-extended" in app.extensions:
             locations = app.config.get("JWT_TOKEN_LOCATION", ["headers"])
@@ -165,7 +165,7 @@ def _unique(items: Sequence[Placement]) -> tuple[Placement, ...]:
     return tuple(seen)
 
 
-def _guard_functions(app: Flask) -> Iterator[Any]:
+def guard_functions(app: Flask) -> Iterator[Any]:
     """Every wrapper around every view, and every ``before_request`` hook (and its wrappers)."""
     seen: set[int] = set()
     hooks = [f for functions in app.before_request_funcs.values() for f in functions]
@@ -189,7 +189,7 @@ def _httpauth_objects(function: Any) -> Iterator[Any]:
             yield value
 
 
-def _is_library(function: Any) -> bool:
+def is_library(function: Any) -> bool:
     filename = str(getattr(getattr(function, "__code__", None), "co_filename", ""))
     return "site-packages" in filename or "dist-packages" in filename
 

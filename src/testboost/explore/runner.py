@@ -44,6 +44,7 @@ from testboost.explore.cases import (
     wrong_method,
     wrong_method_request,
 )
+from testboost.explore.csrf import CsrfCheck, writes_refused
 from testboost.explore.database import Rows, SandboxDatabase, diff
 from testboost.explore.exchange import (
     Case,
@@ -137,6 +138,9 @@ class ProbeTail:
     login: str
     suggestion: str
     checked: Mapping[str, str]
+    #: the CSRF check of the app's writes, and whether users sent its value
+    csrf: CsrfCheck | None = None
+    csrf_sent: bool = False
 
 
 @dataclass
@@ -183,7 +187,7 @@ def finish_probe(
         recipe=tail.suggestion,
         checked=dict(tail.checked),
     )
-    return tuple(notes), reach
+    return tuple(notes), writes_refused(reach, exchanges, tail.csrf, tail.csrf_sent)
 
 
 def route_inputs(routes: tuple[Route, ...]) -> dict[tuple[str, str], InputSpec]:
@@ -340,6 +344,8 @@ def explore(
             else recipe.suggestion or ("" if setup else recipe.setup_hint)
         ),
         checked=dict(recipe.checks),
+        csrf=recipe.csrf,
+        csrf_sent=bool(recipe.csrf_users),
     )
     notes, reach = finish_probe(routes, exchanges, tail)
     return ProbeResult(

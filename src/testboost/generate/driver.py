@@ -191,52 +191,55 @@ def _inspect(session: Any, queries: list[dict[str, Any]]) -> list[Any]:
     return answers
 
 
-def _tables(database: Any) -> list[str]:
-    names: list[str] = []
+#: the primary key of each (database file, table): a schema does not change between jobs
+_KEYS: dict[tuple[str, str], list[str]] = {}
+
+
+def _read(database: Any) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every row of every table, keyed by its primary key; one connection per database file.
+
+    A table is read from the first file (in name order) that holds it, as the conftest's
+    ``Database.connect`` finds it.
+    """
+    state: dict[str, dict[str, dict[str, Any]]] = {}
     for file in sorted(Path(database.directory).glob("*.sqlite")):
         connection = sqlite3.connect(str(file))
-        try:
-            names.extend(
-                name
-                for (name,) in connection.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-                )
-            )
-        finally:
-            connection.close()
-    return names
-
-
-def _read(
-    conftest: ModuleType, database: Any, tables: list[str]
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """Every row of ``tables``, keyed by table then primary key (as JSON), one connection a file
-    (the conftest's unguarded connect: these reads are not the app's statements)."""
-    connect = getattr(conftest, "_real_connect", sqlite3.connect)
-    state: dict[str, dict[str, dict[str, Any]]] = {}
-    wanted = set(tables)
-    for file in sorted(Path(database.directory).glob("*.sqlite")):
-        connection = connect(str(file))
         connection.row_factory = sqlite3.Row
         try:
             names = [
                 name
                 for (name,) in connection.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
                 )
-                if name in wanted and name not in state
             ]
             for table in names:
-                columns = list(connection.execute(f'PRAGMA table_info("{table}")'))
-                keys = [c["name"] for c in sorted(columns, key=lambda c: c["pk"]) if c["pk"]]
+                if table in state:
+                    continue
+                keys = _KEYS.get((str(file), table))
+                if keys is None:
+                    columns = connection.execute(f'PRAGMA table_info("{table}")').fetchall()
+                    ordered = sorted(columns, key=lambda column: column["pk"])
+                    keys = _KEYS[(str(file), table)] = [c["name"] for c in ordered if c["pk"]]
+                rows = [dict(row) for row in connection.execute(f'SELECT * FROM "{table}"')]
                 state[table] = {
-                    json.dumps([row.get(k) for k in keys], default=repr): row
-                    for row in map(dict, connection.execute(f'SELECT * FROM "{table}"'))
+                    json.dumps([row.get(k) for k in keys], default=repr): row for row in rows
                 }
         finally:
             connection.close()
     return state
+
+
+def _rows_before(session: Any, filled: bool) -> dict[str, dict[str, dict[str, Any]]]:
+    """The rows a job starts from: the snapshot just put back (read once per session), or, after
+    a ``fill``, what the database holds now."""
+    if filled:
+        return _read(session.database)
+    rows: dict[str, dict[str, dict[str, Any]]] | None = getattr(session, "_tb_rows", None)
+    if rows is None:
+        rows = _read(session.database)
+        session._tb_rows = rows
+    return rows
 
 
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
@@ -284,11 +287,10 @@ def _run_job_steps(
         if job.get("fill"):
             table, count = job["fill"]
             session.database.fill(table, count)
-        tables = _tables(session.database)
-        before = _read(conftest, session.database, tables)
+        before = _rows_before(session, bool(job.get("fill")))
         for step in job["steps"]:
             observations.append(_send(conftest, session, step, bound, clients))
-        changes = _changes(before, _read(conftest, session.database, tables))
+        changes = _changes(before, _read(session.database))
         inspected = _inspect(session, job.get("inspect") or [])
     except Exception:
         return {"steps": observations, "error": traceback.format_exc()[-3000:]}

@@ -14,6 +14,8 @@ import jinja2
 
 from testboost import __version__
 from testboost.compat import set_cookie_source, sqlalchemy_db_source
+from testboost.explore.caches import conftest_source as caches_source
+from testboost.explore.csrf import conftest_source as csrf_source
 from testboost.explore.digest import conftest_source as digest_source
 from testboost.explore.wizard import PROBE_PATH
 from testboost.generate.plan import ModulePlan
@@ -72,6 +74,8 @@ def render_conftest(world: World, *, seed: int) -> str:
         hash_method=PASSWORD_HASH_METHOD,
         cheap_hashing=conftest_source(),
         digest_client=digest_source(),
+        csrf_client=csrf_source(),
+        cache_lasting=caches_source(),
         user_rows=list(world.user_rows),
         seed_rows={table: list(rows) for table, rows in world.seed_rows},
         setup_probe=PROBE_PATH,

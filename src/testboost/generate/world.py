@@ -150,6 +150,9 @@ class World:
     setup_form: tuple[str, str, Mapping[str, str]] | None = None
     #: whether the app keeps Flask-Caching caches (emptied before each test, as the probe did)
     caches: bool = False
+    #: (session key, header, form field) of the CSRF value the app checks on writes, which the
+    #: users' clients send with every write; None when the app checks none
+    csrf: tuple[str, str, str] | None = None
 
     @property
     def login(self) -> SuiteLogin:
@@ -314,6 +317,11 @@ def build_world(
             else None
         ),
         caches=isinstance(app.extensions.get("cache"), dict) and bool(app.extensions["cache"]),
+        csrf=(
+            (recipe.csrf.key, recipe.csrf.header, recipe.csrf.field)
+            if recipe.csrf is not None and recipe.csrf_users and logins
+            else None
+        ),
     )
 
 

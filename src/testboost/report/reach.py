@@ -55,26 +55,11 @@ def render_reach(console: Console, reach: Reach | None) -> None:
             console.print(f"  {escape(attempt)}", highlight=False, soft_wrap=True)
         if len(reach.attempts) > SHOWN:
             console.print(f"  ... and {len(reach.attempts) - SHOWN} more")
-    if reach.recipe.startswith("[tool.testboost]\nsetup_form"):
-        console.print(
-            "Every request went to the app's first-run setup page, and testboost could not "
-            "complete it. State its fields in pyproject.toml (adjust to your app):",
-            highlight=False,
-        )
+    intro = _recipe_intro(reach)
+    if intro:
+        console.print(intro, highlight=False)
         for line in reach.recipe.splitlines():
             console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
-    elif reach.recipe and reach.login != "none":
-        console.print(
-            "Users logged in, but these routes still turned them away: they need roles your "
-            "own setup makes. In pyproject.toml (adjust to your app):",
-            highlight=False,
-        )
-        for line in reach.recipe.splitlines():
-            console.print(f"  {escape(line)}", highlight=False)
-    elif reach.recipe:
-        console.print("State how your users log in, in pyproject.toml (adjust to your app):")
-        for line in reach.recipe.splitlines():
-            console.print(f"  {escape(line)}", highlight=False)
     elif reach.login != "none":
         console.print(
             "Users logged in, but these routes still turned them away: they may need an "
@@ -82,3 +67,25 @@ def render_reach(console: Console, reach: Reach | None) -> None:
             highlight=False,
         )
     console.print()
+
+
+def _recipe_intro(reach: Reach) -> str:
+    """The sentence before the reach's recipe: what it states and why; empty without one."""
+    if not reach.recipe:
+        return ""
+    if reach.recipe.startswith("[tool.testboost]\nsetup_form"):
+        return (
+            "Every request went to the app's first-run setup page, and testboost could not "
+            "complete it. State its fields in pyproject.toml (adjust to your app):"
+        )
+    if reach.login == "none":
+        return "State how your users log in, in pyproject.toml (adjust to your app):"
+    if "csrf_header" in reach.recipe:
+        return (
+            "Users logged in, but their writes were turned away (403): the app may check a CSRF "
+            "value testboost did not find. Name it in pyproject.toml (adjust to your app):"
+        )
+    return (
+        "Users logged in, but these routes still turned them away: they need roles your "
+        "own setup makes. In pyproject.toml (adjust to your app):"
+    )
