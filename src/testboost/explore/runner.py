@@ -63,7 +63,6 @@ from testboost.explore.identity import (
 )
 from testboost.explore.isolation import can_isolate, drive_isolated
 from testboost.explore.learning import learn_inputs
-from testboost.explore.polymorphic import subclass_columns
 from testboost.explore.reach import Reach, compute_reach, is_denied
 from testboost.explore.schema import SchemaSetup, create_schema
 from testboost.explore.seeding import (
@@ -253,11 +252,7 @@ def explore(
         database = SandboxDatabase.discover(sandbox.directory)
         try:
             enums = enum_values(app)
-            seeded = Seed(
-                counter=100 + 1000 * seed,
-                json_text=json_columns(_source_roots(app)),
-                subclass_only=subclass_columns(app),
-            )
+            seeded = Seed(counter=100 + 1000 * seed, json_text=json_columns(_source_roots(app)))
             user_rows_table = find_user_table(database)
             if user_rows_table is not None:
                 seed_user_parents(database, user_rows_table, seeded, enums)
@@ -693,7 +688,7 @@ class _Recorder:
         try:
             with time_limit(self.timeout, RequestTimeout):
                 response = client.open(**_open_arguments(request))
-                data = _body(response)  # inside the limit: a streamed body runs view code
+                data = response.get_data()  # inside the limit: a streamed body runs view code
         except RequestTimeout as exc:
             timed_out, escaped = True, exc
         except (Exception, SystemExit, KeyboardInterrupt) as exc:
@@ -838,14 +833,6 @@ def _open_arguments(request: ProbeRequest) -> dict[str, Any]:
         arguments["data"] = request.body
         arguments["content_type"] = request.content_type
     return arguments
-
-
-def _body(response: Any) -> bytes:
-    """The response's body; of a server-sent event stream only its first chunk (CTFd's
-    ``/events``): such a stream never ends by design, and reading it whole is a time-out."""
-    if response.mimetype != "text/event-stream":
-        return bytes(response.get_data())
-    return bytes(next(iter(response.response), b""))
 
 
 def _parse_json(body: str, mimetype: str) -> tuple[Any, bool]:
