@@ -126,3 +126,15 @@ def test_new_input_classes_find_each_defect_and_spare_its_correct_twin(
     assert ("missing-404", "medium", "GET", "/api/shelves/<int:shelf_id>/items") in places
     # the twins handle every one of these inputs: nothing is said of them
     assert not [p for p in places if p[3].startswith(("/api/safe/", "/safe/"))]
+
+
+def test_an_endless_event_stream_is_no_crash_and_a_crashing_one_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CTFd's /events: answered 200 at once, then an event forever; read whole, a time-out
+    report = scan("stream_app:create_app()", tmp_path, monkeypatch)
+    places = {(f["check"], r["method"], r["rule"]) for f in report["findings"] for r in f["routes"]}
+    assert ("server-error", "GET", "/events") not in places
+    crash = [f for f in report["findings"] if f["rule"] == "/broken-events"]
+    assert [(f["check"], f["status"]) for f in crash] == [("server-error", 500)]
+    assert "ZeroDivisionError" in crash[0]["message"]
