@@ -138,3 +138,23 @@ def test_an_endless_event_stream_is_no_crash_and_a_crashing_one_is(
     crash = [f for f in report["findings"] if f["rule"] == "/broken-events"]
     assert [(f["check"], f["status"]) for f in crash] == [("server-error", 500)]
     assert "ZeroDivisionError" in crash[0]["message"]
+
+
+def test_a_base_class_row_is_seeded_without_its_subclasses_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CTFd's files: a seeded "standard" row with a page_id blocked DELETE /api/v1/pages/<id>
+    from testboost.explore.polymorphic import subclass_columns
+    from testboost.sandbox import Sandbox
+    from testboost.target import load_app
+
+    monkeypatch.chdir(PRECISION)
+    with Sandbox() as sandbox:
+        assert subclass_columns(load_app("files_app:create_app()", sandbox)) == {
+            "upload": frozenset({"page_id"})
+        }
+    report = scan("files_app:create_app()", tmp_path, monkeypatch)
+    crashes = [f["message"] for f in report["findings"] if f["check"] == "server-error"]
+    assert not [m for m in crashes if "IntegrityError" in m]
+    # its one crash: an id past 64 bits
+    assert len(crashes) == 1 and crashes[0].startswith("OverflowError")

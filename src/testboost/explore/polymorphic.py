@@ -22,6 +22,9 @@ class Discriminator:
     column: str
     base: str
     values: tuple[str, ...]
+    # columns of the table the base's class does not map: single-table subclasses' own (CTFd's
+    # ``files.page_id`` is ``PageFiles``'), NULL in every row the app writes as the base class
+    unmapped: tuple[str, ...] = ()
 
 
 def discriminators(app: Flask) -> dict[str, Discriminator]:
@@ -45,5 +48,19 @@ def discriminators(app: Flask) -> dict[str, Discriminator]:
             continue
         # a base mapped without an identity of its own (CTFd's Submissions): its first subclass
         base = identity if isinstance(identity, str) else values[0]
-        found[str(table.name)] = Discriminator(name, base, values)
+        base_mapper = getattr(mapper, "polymorphic_map", {}).get(base, mapper)
+        # a property may map several columns (a joined subclass's ``user_id`` and its base's)
+        mapped = {
+            c.name
+            for prop in base_mapper.column_attrs
+            for c in prop.columns
+            if getattr(c, "table", None) is table
+        }
+        unmapped = tuple(sorted(c.name for c in table.columns if c.name not in mapped))
+        found[str(table.name)] = Discriminator(name, base, values, unmapped)
     return found
+
+
+def subclass_columns(app: Flask) -> dict[str, frozenset[str]]:
+    """``{table: columns}`` a row seeded as the base class leaves NULL (see ``unmapped``)."""
+    return {t: frozenset(k.unmapped) for t, k in discriminators(app).items() if k.unmapped}

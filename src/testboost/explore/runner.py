@@ -63,6 +63,7 @@ from testboost.explore.identity import (
 )
 from testboost.explore.isolation import can_isolate, drive_isolated
 from testboost.explore.learning import learn_inputs
+from testboost.explore.polymorphic import subclass_columns
 from testboost.explore.reach import Reach, compute_reach, is_denied
 from testboost.explore.schema import SchemaSetup, create_schema
 from testboost.explore.seeding import (
@@ -252,7 +253,11 @@ def explore(
         database = SandboxDatabase.discover(sandbox.directory)
         try:
             enums = enum_values(app)
-            seeded = Seed(counter=100 + 1000 * seed, json_text=json_columns(_source_roots(app)))
+            seeded = Seed(
+                counter=100 + 1000 * seed,
+                json_text=json_columns(_source_roots(app)),
+                subclass_only=subclass_columns(app),
+            )
             user_rows_table = find_user_table(database)
             if user_rows_table is not None:
                 seed_user_parents(database, user_rows_table, seeded, enums)

@@ -32,6 +32,9 @@ class Seed:
     keys: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     counter: int = 100
     json_text: Mapping[str, str] = field(default_factory=dict)
+    # per table, the columns only a single-table subclass maps: a row seeded as the base class
+    # leaves them NULL, as the app does (a ``files`` row of type "standard" has no ``page_id``)
+    subclass_only: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def next(self) -> int:
         """A fresh number for unique values."""
@@ -213,8 +216,11 @@ def _row(
     foreign = {fk.column: fk for fk in table.foreign_keys}
     row: dict[str, Any] = {}
     n = seed.next()
+    subclass_only = seed.subclass_only.get(table.name, frozenset())
     for column in table.columns:
         if column.primary_key and column.affinity == "int" and len(table.primary_key) == 1:
+            continue
+        if column.name in subclass_only and not column.not_null:
             continue
         fk = foreign.get(column.name)
         if fk is not None:
