@@ -158,3 +158,6 @@ def test_a_base_class_row_is_seeded_without_its_subclasses_columns(
     assert not [m for m in crashes if "IntegrityError" in m]
     # its one crash: an id past 64 bits
     assert len(crashes) == 1 and crashes[0].startswith("OverflowError")
+    # a text id no column holds a value of is the seeded page's, not "tb-value" (a 404)
+    statuses = {r["rule"]: r["statuses"] for r in report["routes"]}
+    assert "200" in statuses["/pages/<page_id>"]

@@ -198,6 +198,11 @@ def _param_value(
         values = [value for value in values if value is not None]
         if values:
             return values[min(row, len(values) - 1)], t
+    # a text id no column of that name holds (CTFd's ``<page_id>``): the seeded row of its table
+    parent = table_for_name(param.name, world.database) if param.name.endswith("_id") else None
+    parent_keys = world.seed.keys.get(parent.name, []) if parent is not None else []
+    if parent is not None and parent_keys:
+        return parent_keys[min(row, len(parent_keys) - 1)][0], parent
     return "tb-value", table
 
 
