@@ -391,6 +391,25 @@ def test_mass_assignment_is_silent_when_the_field_is_ignored_or_refused() -> Non
     assert run("mass-assignment", [ignored, refused]) == []
 
 
+def test_mass_assignment_judges_users_not_the_administrator() -> None:
+    # CTFd: only the admin reaches POST /api/v1/users, and `verified` is on the admin's own form
+    def creates(identity: str) -> Exchange:
+        return exchange(
+            "protected-field",
+            method="POST",
+            rule="/api/v1/users",
+            field="verified",
+            value=True,
+            status=200,
+            identity=identity,
+            changes=(changed.insert("users", 5, id=5, name="x", verified=1),),
+        )
+
+    assert run("mass-assignment", [creates("admin")]) == []
+    (finding,) = run("mass-assignment", [creates("A")])
+    assert finding.message.startswith("the client set users.verified = 1 by sending 'verified'")
+
+
 def test_mass_assignment_ignores_a_value_the_column_gets_by_default() -> None:
     rule = "/api/customers"
     valid = exchange(
@@ -990,7 +1009,8 @@ def test_orphaned_rows_judges_deletes_only_when_the_explorer_gives_the_seeded_ro
     assert run("orphaned-rows", [_delete_product()], facts(foreign_keys=[REVIEW_FK])) == []
 
 
-def test_orphaned_rows_fires_on_a_partial_write_of_a_failed_request() -> None:
+def test_a_crash_that_left_a_write_is_one_server_error_naming_the_write() -> None:
+    # CTFd's POST /api/v1/hints: the hint is committed, then dumping it raises
     partial = exchange(
         method="POST",
         rule="/api/orders",
@@ -998,12 +1018,15 @@ def test_orphaned_rows_fires_on_a_partial_write_of_a_failed_request() -> None:
         error=raised("KeyError", "'product_id'", location="shop/orders.py:40"),
         changes=(changed.insert("orders", 9, id=9, user_id=1),),
     )
-    (finding,) = run("orphaned-rows", [partial])
+    assert run("orphaned-rows", [partial]) == []
+    (finding,) = run("server-error", [partial])
     assert finding.message == (
-        "answered 500 for POST /api/orders with no body and no query but inserted 1 row of orders: "
-        "a partial write"
+        "KeyError: 'product_id' for POST /api/orders with no body and no query, "
+        "and inserted 1 row of orders"
     )
     assert finding.location == "shop/orders.py:40"
+    clean = exchange(method="POST", rule="/api/orders", status=500, error=raised("KeyError", "x"))
+    assert "inserted" not in run("server-error", [clean])[0].message
 
 
 def test_orphaned_rows_is_silent_on_clean_failures_and_sandbox_refusals() -> None:

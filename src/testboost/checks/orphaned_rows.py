@@ -7,13 +7,12 @@
   those it deleted or re-pointed (ORM cascades and ``ON DELETE CASCADE``/``SET NULL`` show up as
   changes and clear the row). A row whose primary key changed (deleted and inserted again with
   most of its values) is not a delete: ``mass-assignment`` reports a client-set id.
-- A request that failed (4xx, 5xx, raised, timed out) but left rows changed: a partial write, such
-  as an order header committed before its items were refused. The login flow (a failed login may
+- A request refused (4xx, no exception raised) that left rows changed: a partial write, such as
+  an order header committed before its items were refused. The login flow (a failed login may
   count attempts), writes only to log-like tables (``audit_log``, ``login_attempts``...) and
   failures caused by the sandbox refusing a connection (left to ``outbound-network``) are not
-  judged; nor is a crash after the route's whole write (the valid request of the same route
-  raised the same exception at the same line, or succeeded writing the same tables): that
-  write is complete, and ``server-error`` reports the crash.
+  judged. A request that crashed (5xx, raised, timed out) is ``server-error``'s: one cause, one
+  finding, whose message names the rows the crash left (:func:`kept_writes`).
 
 Both are high. Without seeded rows only the partial writes are judged.
 """
@@ -46,10 +45,8 @@ SeedRows = Mapping[str, Mapping[tuple[Any, ...], Row]]
 def orphaned_rows(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[Finding]:
     """Deletes that leave children pointing at nothing, and failed requests that still wrote."""
     seed = facts.seed_rows
-    normal = _valid_outcomes(exchanges)
     for exchange in exchanges:
-        failed = exchange.status >= 400 or exchange.error is not None or exchange.timed_out
-        if failed and _partial_write(exchange) and not _complete_then_crashed(exchange, normal):
+        if exchange.status >= 400 and not crashed(exchange) and kept_writes(exchange):
             yield Finding.from_exchange(
                 CHECK,
                 "high",
@@ -70,38 +67,13 @@ def orphaned_rows(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[
             )
 
 
-#: Per (method, rule): its valid requests and how each ended (an exception and where, or the
-#: tables written).
-Outcomes = Mapping[tuple[str, str], list[tuple[Exchange, tuple[str, ...]]]]
+def crashed(exchange: Exchange) -> bool:
+    """The request ended in a crash (5xx, an exception, a time-out): ``server-error`` judges it."""
+    return exchange.status >= 500 or exchange.error is not None or exchange.timed_out
 
 
-def _valid_outcomes(exchanges: Sequence[Exchange]) -> Outcomes:
-    outcomes: dict[tuple[str, str], list[tuple[Exchange, tuple[str, ...]]]] = {}
-    for exchange in exchanges:
-        if exchange.case.kind == "valid":
-            outcomes.setdefault((exchange.method, exchange.rule), []).append(
-                (exchange, _outcome(exchange))
-            )
-    return outcomes
-
-
-def _outcome(exchange: Exchange) -> tuple[str, ...]:
-    error = exchange.error
-    if error is not None:
-        return ("raised", error.type, error.location or "")
-    return ("wrote", *sorted({f"{c.kind} {c.table}" for c in exchange.changes}))
-
-
-def _complete_then_crashed(exchange: Exchange, normal: Outcomes) -> bool:
-    """A crash after the route's usual write: the valid request ends the same way or writes alike."""
-    if exchange.error is None or exchange.status < 500:
-        return False
-    valid = {o for e, o in normal.get((exchange.method, exchange.rule), []) if e is not exchange}
-    written = ("wrote", *sorted({f"{c.kind} {c.table}" for c in exchange.changes}))
-    return _outcome(exchange) in valid or written in valid
-
-
-def _partial_write(exchange: Exchange) -> bool:
+def kept_writes(exchange: Exchange) -> bool:
+    """A failed request left rows changed that are not a login's or a log's bookkeeping."""
     if is_auth_flow(exchange.rule) or blocked_network_fallout(exchange):
         return False
     return any(not _LOG_TABLE.search(change.table) for change in exchange.changes)

@@ -7,7 +7,9 @@ run (Redis, SMTP...) is a note (see :mod:`testboost.checks.environment`).
 
 The same exception type at the same ``file:line`` is one cause: on several methods or routes it is
 one finding listing them all; so is every ``OverflowError`` of an integer past 64 bits (the
-database driver refusing it, whichever view line handed it on). High: a crash.
+database driver refusing it, whichever view line handed it on). Rows a crashing request left
+written are named in its message (``..., and inserted 1 row of hints``), not reported again by
+``orphaned-rows``. High: a crash.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import re
 from collections.abc import Iterator, Sequence
 
 from testboost.checks import Finding, register
-from testboost.checks.describe import describe_input, error_text
+from testboost.checks.describe import describe_changes, describe_input, error_text
 from testboost.checks.environment import is_deliberately_unimplemented
+from testboost.checks.orphaned_rows import kept_writes
 from testboost.checks.outbound_network import blocked_network_fallout
 from testboost.checks.sql_injection import injection_errors
 from testboost.explore.exchange import Exchange, ProbeFacts
@@ -46,11 +49,12 @@ def server_error(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[F
             what = error_text(error)
         else:
             what = f"answered {exchange.status}"
+        left = f", and {describe_changes(exchange.changes)}" if kept_writes(exchange) else ""
         yield Finding.from_exchange(
             CHECK,
             "high",
             exchange,
-            f"{what} {describe_input(exchange)}",
+            f"{what} {describe_input(exchange)}{left}",
             location=error.location if error is not None else None,
             cause=_cause(exchange),
         )

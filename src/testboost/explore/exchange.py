@@ -37,6 +37,8 @@ CASE_KINDS = (
     "more-rows",  # the valid GET again with more rows under one parent (value: rows per parent)
     "timing",  # the valid request again, to time a slow route more than once
 )
+#: The name of the administrator identity, beside "A" and "B".
+ADMIN = "admin"
 
 
 @dataclass(frozen=True)

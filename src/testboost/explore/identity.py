@@ -34,6 +34,7 @@ from testboost.explore.admins import (
 from testboost.explore.csrf import CsrfCheck, arm_users
 from testboost.explore.database import SandboxDatabase, TableInfo, close_app_sessions
 from testboost.explore.digest import DigestClient, digest_client, stop_signing
+from testboost.explore.exchange import ADMIN
 from testboost.explore.hashers import WERKZEUG, Hasher, hasher_of
 from testboost.explore.login import (
     Evidence,
@@ -58,8 +59,6 @@ USERNAME_COLUMNS = ("username", "login", "user_name")
 #: Field names that take a user's username, and a display name.
 USERNAME_FIELDS = ("username", "user", "login", "user_name")
 NAME_FIELDS = ("name", "full_name", "display_name")
-#: The name of the administrator identity, beside "A" and "B".
-ADMIN = "admin"
 _ADMIN_FLAGS = ("is_admin", "admin", "is_staff", "staff", "is_superuser", "superuser")
 _ROLE_COLUMNS = ("role", "roles", "user_role", "user_type", "type", "kind", "level")
 

@@ -47,6 +47,7 @@ from testboost.explore.cases import (
 from testboost.explore.csrf import CsrfCheck, writes_refused
 from testboost.explore.database import Rows, SandboxDatabase, diff
 from testboost.explore.exchange import (
+    ADMIN,
     Case,
     Exchange,
     ProbeFacts,
@@ -55,7 +56,6 @@ from testboost.explore.exchange import (
 )
 from testboost.explore.fuzz import fuzz_body
 from testboost.explore.identity import (
-    ADMIN,
     AuthRecipe,
     Identity,
     find_user_table,

@@ -23,7 +23,8 @@ from flask import Flask
 
 from testboost.analysis.inputs import InputSpec
 from testboost.config import AuthConfig, load_auth_config
-from testboost.explore.identity import ADMIN, LoginWay, credential_body, nestable, wrapped
+from testboost.explore.exchange import ADMIN
+from testboost.explore.identity import LoginWay, credential_body, nestable, wrapped
 from testboost.explore.runner import ProbeResult
 from testboost.explore.values import PASSWORD, is_email
 from testboost.inventory import Route

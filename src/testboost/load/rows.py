@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from testboost.explore.database import SandboxDatabase
-from testboost.explore.exchange import ProbeFacts
-from testboost.explore.identity import ADMIN
+from testboost.explore.exchange import ADMIN, ProbeFacts
 from testboost.explore.runner import ProbeResult
 from testboost.explore.seeding import Seed, enum_values, more_rows
 from testboost.load.plan import LoadPlan, LoadRequest
