@@ -122,8 +122,64 @@ def test_server_error_leaves_sql_syntax_errors_to_sql_injection() -> None:
     crash_on_quote = exchange(
         "quote", field="name", value="tb' OR '1'='1", status=500, error=raised("ValueError", "bad")
     )
+    # a ValueError is not the SQL's: the message names the value, not the quotes
     assert messages("server-error", [broken, crash_on_quote]) == [
-        "ValueError: bad when the JSON field 'name' carries SQL quotes (\"tb' OR '1'='1\")"
+        "ValueError: bad when the JSON field 'name' is \"tb' OR '1'='1\""
+    ]
+
+
+def test_server_error_names_a_field_only_when_the_valid_request_does_not_crash_alike() -> None:
+    # CTFd's POST /api/v1/tokens: the valid body's `expiration` already crashes strptime, so the
+    # wrong-type `description` sent beside it is not the cause
+    tokens = "/api/v1/tokens"
+    bad_date = raised("ValueError", "time data '12/30'", location="api/tokens.py:90")
+    body = {"expiration": "12/30"}
+    valid = exchange(method="POST", rule=tokens, request_json=body, status=500, error=bad_date)
+    wrong_type = exchange(
+        "wrong-type",
+        method="POST",
+        rule=tokens,
+        field="description",
+        value={"x": 1},
+        request_json={**body, "description": {"x": 1}},
+        status=500,
+        error=bad_date,
+    )
+    elsewhere = exchange(
+        "wrong-type",
+        method="POST",
+        rule=tokens,
+        field="expiration",
+        value=5,
+        request_json={**body, "expiration": 5},
+        status=500,
+        error=raised("TypeError", "strptime() argument 1 must be str", location="api/tokens.py:90"),
+    )
+    assert messages("server-error", [valid, wrong_type, elsewhere]) == [
+        """ValueError: time data '12/30' for the JSON body {"expiration": "12/30"}""",
+        "TypeError: strptime() argument 1 must be str when the JSON field 'expiration' is 5",
+    ]
+
+
+def test_a_body_field_is_named_by_the_body_really_sent() -> None:
+    # a case planned for a form field, sent as JSON to a view reading `form or get_json()`
+    sent_as_json = exchange(
+        "quote",
+        method="POST",
+        rule="/api/v1/challenges",
+        field="type",
+        location="form",
+        value="tb'q",
+        request_json={"type": "tb'q"},
+        status=500,
+        error=raised("KeyError", "tb'q"),
+    )
+    sent_as_form = exchange(
+        "missing-field", method="POST", rule="/login", field="name", location="form", status=500
+    )
+    assert messages("server-error", [sent_as_json, sent_as_form]) == [
+        "KeyError: tb'q when the JSON field 'type' is \"tb'q\"",
+        "answered 500 when the form field 'name' is missing",
     ]
 
 
@@ -807,7 +863,9 @@ def test_sql_injection_is_silent_when_the_route_fails_on_valid_input_too() -> No
     valid = exchange(rule=SEARCH, status=500, error=error)
     quote = exchange("quote", rule=SEARCH, field="q", value=QUOTE, status=500, error=error)
     assert run("sql-injection", [valid, quote]) == []
-    assert len(run("server-error", [valid, quote])) == 2
+    # one crash, shown on the valid request: the quoted field is not its cause
+    (crash,) = run("server-error", [valid, quote])
+    assert crash.request == valid.request
 
 
 # -- open-redirect ------------------------------------------------------------------------------

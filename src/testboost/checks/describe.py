@@ -45,9 +45,16 @@ def show(value: Any) -> str:
     return text if len(text) <= _SHOWN_LENGTH else text[: _SHOWN_LENGTH - 1] + "…"
 
 
-def input_name(case: Case) -> str:
-    """The input a case is about, with where it lives: ``the JSON field 'email'``."""
-    where = _LOCATIONS.get(case.location or "", "the input")
+def input_name(case: Case, request: ProbeRequest | None = None) -> str:
+    """The input a case is about, with where it lives: ``the JSON field 'email'``.
+
+    A body field is named by the body the request really carried (a route that reads
+    ``request.form or request.get_json()`` may be sent either).
+    """
+    location = case.location or ""
+    if location in ("json", "form") and request is not None and request.payload is not None:
+        location = request.payload[0] if request.payload[0] in ("json", "form") else location
+    where = _LOCATIONS.get(location, "the input")
     return f"{where} {case.field!r}" if case.field else "the input"
 
 
@@ -72,6 +79,12 @@ def describe_input(exchange: Exchange) -> str:
     """
     case = exchange.case
     kind = case.kind
+    name = input_name(case, exchange.request)
+    error = exchange.error
+    if kind == "quote" and case.field and (error is None or error.is_database_error):
+        return f"when {name} carries SQL quotes ({show(case.value)})"
+    if kind in ("wrong-type", "malformed", "bad-query", "quote", "quote-control") and case.field:
+        return f"when {name} is {show(case.value)}"
     if kind == "valid":
         return f"for {sent(exchange.request)}"
     if kind == "unknown-id":
@@ -83,19 +96,15 @@ def describe_input(exchange: Exchange) -> str:
     if kind == "other-user":
         return "for user B's request on user A's object"
     if kind == "missing-field" and case.field:
-        return f"when {input_name(case)} is missing"
-    if kind in ("wrong-type", "malformed", "bad-query") and case.field:
-        return f"when {input_name(case)} is {show(case.value)}"
+        return f"when {name} is missing"
     if kind == "protected-field" and case.field:
         return f"when the body also sets {case.field!r} to {show(case.value)}"
-    if kind == "quote" and case.field:
-        return f"when {input_name(case)} carries SQL quotes ({show(case.value)})"
     if kind == "not-json":
         return "for a body that is not JSON"
     if kind == "json-list":
         return "for a JSON list where an object is expected"
     if kind == "redirect-target" and case.field:
-        return f"when {input_name(case)} is an external URL"
+        return f"when {name} is an external URL"
     if kind == "fuzz":
         return "for a generated body" + (
             f" ({show(exchange.request.json)})" if exchange.request.has_json else ""

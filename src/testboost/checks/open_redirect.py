@@ -32,7 +32,7 @@ def open_redirect(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[
             "medium",
             exchange,
             f"redirects to {location} ({exchange.status}), a target taken from "
-            f"{input_name(exchange.case)}",
+            f"{input_name(exchange.case, exchange.request)}",
         )
 
 

@@ -9,7 +9,8 @@ The same exception type at the same ``file:line`` is one cause: on several metho
 one finding listing them all; so is every ``OverflowError`` of an integer past 64 bits (the
 database driver refusing it, whichever view line handed it on). Rows a crashing request left
 written are named in its message (``..., and inserted 1 row of hints``), not reported again by
-``orphaned-rows``. High: a crash.
+``orphaned-rows``. When the valid request of a route crashes, other requests crashing there the
+same way are not reported apart: the input they changed is not the cause. High: a crash.
 """
 
 from __future__ import annotations
@@ -34,11 +35,23 @@ _FRAME = re.compile(r'File "([^"]+)", line (\d+)')
 def server_error(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[Finding]:
     """Exchanges answered 5xx or with an exception raised, named by the exception and the input."""
     claimed = {id(e) for e in injection_errors(exchanges)}
-    for exchange in exchanges:
-        failed = exchange.status >= 500 or exchange.error is not None or exchange.timed_out
-        if not failed or id(exchange) in claimed or blocked_network_fallout(exchange):
-            continue
-        if is_deliberately_unimplemented(exchange):
+    crashes = [
+        (exchange, _cause(exchange))
+        for exchange in exchanges
+        if (exchange.status >= 500 or exchange.error is not None or exchange.timed_out)
+        and id(exchange) not in claimed
+        and not blocked_network_fallout(exchange)
+        and not is_deliberately_unimplemented(exchange)
+    ]
+    # the valid request crashing the same way: the field another case changed is not the cause
+    valid_causes = {
+        (e.method, e.rule, cause) for e, cause in crashes if e.case.kind == "valid" and cause
+    }
+    for exchange, cause in crashes:
+        if (
+            exchange.case.kind != "valid"
+            and (exchange.method, exchange.rule, cause) in valid_causes
+        ):
             continue
         error = exchange.error
         if exchange.timed_out:
@@ -56,7 +69,7 @@ def server_error(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[F
             exchange,
             f"{what} {describe_input(exchange)}{left}",
             location=error.location if error is not None else None,
-            cause=_cause(exchange),
+            cause=cause,
         )
 
 

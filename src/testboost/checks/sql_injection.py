@@ -67,7 +67,7 @@ def sql_injection(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[
             CHECK,
             "critical",
             exchange,
-            f"SQL quotes in {input_name(exchange.case)} ({show(exchange.case.value)}) break the "
+            f"SQL quotes in {input_name(exchange.case, exchange.request)} ({show(exchange.case.value)}) break the "
             f"query: {cause}",
             location=error.location if error is not None else None,
         )
@@ -96,7 +96,7 @@ def _widened_results(exchanges: Sequence[Exchange]) -> Iterator[Finding]:
             CHECK,
             "critical",
             exchange,
-            f"{input_name(exchange.case)} = {show(exchange.case.value)} returned {quoted} rows "
+            f"{input_name(exchange.case, exchange.request)} = {show(exchange.case.value)} returned {quoted} rows "
             f"where a harmless string returned {harmless}: the quotes change the query",
         )
 
