@@ -14,12 +14,10 @@ import os
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 db = SQLAlchemy()
 
 
-@event.listens_for(Engine, "connect")
 def _foreign_keys(connection, record):
     connection.execute("PRAGMA foreign_keys=ON")
 
@@ -46,6 +44,10 @@ def create_app():
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL", "sqlite:///files.db")
     db.init_app(app)
+    with app.app_context():
+        # On this app's engine only: a listener on the Engine class would enforce foreign keys
+        # in every other app the same test process scans afterwards.
+        event.listen(db.engine, "connect", _foreign_keys)
 
     @app.delete("/pages/<int:page_id>")
     def delete_page(page_id):
