@@ -257,6 +257,35 @@ def test_the_generated_suite_logs_in_the_same_way_and_checks_it(
     assert "is not logged in: GET /" in failed.stdout
 
 
+#: the generated conftest's session fixture before logins were checked when the session starts
+LAZY_CHECKS = "def _session(_guard: Guard, _directory: Path) -> Session:\n    return start_session(_directory)\n"
+
+
+def test_logins_are_checked_when_the_session_starts_as_when_the_suite_was_generated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the page a login is checked on logs a visit: checked first thing in the session, as the
+    # replays did, no test finds that visit, whichever tests run and in whatever order
+    monkeypatch.chdir(APPS)
+    out = tmp_path / "suite"
+    spec = "auth.check_visits:create_app()"
+    run = CliRunner().invoke(main, ["generate", "--app", spec, "--out", str(out), "--no-prove"])
+    assert run.exit_code == 0, run.output
+    conftest = (out / "conftest.py").read_text()
+    assert "LOGGED_IN_CHECKS = {" in conftest
+    visits = out / "test_visits.py"
+    assert '"/api/visits"}]' in visits.read_text()  # the one visit: the request's own
+    for run_of in (out, visits):  # the whole suite, and the visits alone (no user test first)
+        passed = run_suite(run_of)
+        assert passed.returncode == 0, passed.stdout[-3000:]
+    # checked in the first test of each user instead, that test finds the check's visit
+    start = conftest.index("def _session(")
+    end = conftest.index("@pytest.fixture", start)
+    (out / "conftest.py").write_text(conftest[:start] + LAZY_CHECKS + "\n\n" + conftest[end:])
+    failed = run_suite(visits)
+    assert failed.returncode == 1, failed.stdout[-3000:]
+
+
 def test_the_generated_suite_signs_up_and_logs_in_with_nested_bodies(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,8 +5,8 @@ A :class:`Replayer` writes the rendered ``conftest.py`` into a temporary directo
 pytest will import it). :meth:`Replayer.run` sends :class:`Job` records and returns one
 :class:`Outcome` per job. Every assertion the writer emits is taken from an outcome, so it holds
 in the generated suite by construction; :meth:`Replayer.run_twice` sends every job a second time,
-in reverse order and in a second process with another hash seed and random state, to tell stable
-values from volatile ones.
+in reverse order and in a second process with another hash seed, random state and wall clock
+(a year and more ahead: :mod:`testboost.timeshift`), to tell stable values from volatile ones.
 
 >>> with Replayer(conftest_source, root=Path.cwd()) as replayer:     # doctest: +SKIP
 ...     [outcome] = replayer.run([Job((Step("GET", "/health"),))])
@@ -183,16 +183,25 @@ class Outcome:
         return self.steps[-1]
 
 
-#: Each replay process's hash seed and random seed: fixed, so that a run repeats, and different
-#: between the two processes, so that what both agree on does not come from one random state.
-REPLICAS = ((1, 0), (2, 1), (3, 2))
+#: Seconds the wall clock of the second and third replay processes reads ahead of the machine's:
+#: 400 days (another year, month and weekday), 7 hours, 13 minutes and 17 seconds, so that a
+#: value the app derives from the current time differs between the replays however it is rounded
+#: (CTFd's asset URLs carry a hash of its start minute) and is not pinned in a suite run later.
+LATER = 400 * 86400 + 7 * 3600 + 13 * 60 + 17
+
+#: Each replay process's hash seed, random seed and clock shift: fixed, so that a run repeats,
+#: and different between the processes, so that what two agree on comes from neither one random
+#: state nor one moment. The first replay, whose answers the tests assert, runs at the real time.
+REPLICAS = ((1, 0, 0), (2, 1, LATER), (3, 2, LATER))
 
 
 class _Child:
     """One replay process: the driver serving jobs in the world of the conftest."""
 
     def __init__(self, conftest: Path, root: Path, replica: int) -> None:
-        hash_seed, random_seed = REPLICAS[replica]
+        hash_seed, random_seed, later = REPLICAS[replica]
+        # the driver, run as ``python -m`` would, in a process whose clock reads ``later`` ahead
+        clock = ["-m", "testboost.timeshift", str(later)] if later else ["-m"]
         environment = {
             **os.environ,
             "PYTHONDONTWRITEBYTECODE": "1",
@@ -204,7 +213,7 @@ class _Child:
             self.process: subprocess.Popen[str] | None = subprocess.Popen(
                 [
                     sys.executable,
-                    "-m",
+                    *clock,
                     "testboost.generate.driver",
                     str(conftest),
                     str(root),
@@ -291,8 +300,8 @@ class Replayer:
     """Two child processes serving jobs in the world of a rendered ``conftest.py``.
 
     :meth:`run` uses the first; :meth:`run_twice` sends the jobs to the first and, in reverse
-    order, to the second (started when first needed), whose hash seed and random seed differ:
-    two independent replays. Answers with lists both agreed on are asked of a third.
+    order, to the second (started when first needed), whose hash seed, random seed and clock
+    differ: two independent replays. Answers with lists both agreed on are asked of a third.
     """
 
     def __init__(self, conftest_source: str, *, root: Path) -> None:
