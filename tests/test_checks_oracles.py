@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from test_checks import changed, exchange, facts, raised
@@ -1003,6 +1004,20 @@ def test_data_leak_ignores_error_messages_masks_and_echoes() -> None:
         exchange(json_body={"csrf_token": "a" * 10 + "b" * 30, "next_page_token": "c" * 20 + "d"}),
     ]
     assert run("data-leak", answers) == []
+
+
+def test_data_leak_lets_a_route_hand_the_caller_back_its_own_token_only() -> None:
+    # RealWorld's GET /api/user answers the token of the request's "Authorization: Token ..."
+    own = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJBIn0.b3duLXNpZ25hdHVyZQ"
+    other = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJCIn0.b3RoZXItc2lnbmF0dXJl"
+
+    def current_user(token: str) -> Exchange:
+        answer = exchange(rule="/api/user", json_body={"user": {"email": "a@x", "token": token}})
+        sent = replace(answer.request, headers=(("Authorization", f"Token {own}"),))
+        return replace(answer, request=sent)
+
+    assert run("data-leak", [current_user(own)]) == []
+    assert messages("data-leak", [current_user(other)]) == ["answered 200 with a token in 'token'"]
 
 
 def test_data_leak_fires_on_a_plain_password_and_a_secret_column() -> None:

@@ -6,8 +6,8 @@ Any response is judged, whatever its status. Critical when the body carries
 - a password, secret, key or token under a JSON key named for one (``password_hash``,
   ``api_key``, ``reset_token``, or a column the explorer marked secret). The value must look like
   one (no spaces; tokens at least 16 characters) and must not be an echo of the request's own
-  input or sit inside an error object (``{"errors": {"password": "required"}}``). The access and
-  refresh tokens of login-flow routes, and a key a route is named for (``/api-keys``), are their
+  input or credentials (the token of its ``Authorization`` header) or sit inside an error
+  object (``{"errors": {"password": "required"}}``). The access and refresh tokens of login-flow routes, and a key a route is named for (``/api-keys``), are their
   purpose, not a leak;
 - a secret value of the app's configuration (``SECRET_KEY``...).
 
@@ -179,9 +179,17 @@ def _allowed_keys(rule: str) -> set[str]:
 
 
 def _sent_values(request: ProbeRequest) -> set[str]:
-    """The string values the request itself carried, which an answer may echo."""
+    """The string values the request itself carried, which an answer may echo.
+
+    Header values count whole and word by word: a route that hands the caller back the token it
+    was sent with (``Authorization: Token <jwt>``, RealWorld's ``GET /api/user``) shows the
+    caller their own credential, not someone else's.
+    """
     values = {v for _, v in (*request.query, *(request.form or ()))}
     values.update(value for _, _, value in _strings(request.json, ()))
+    for _, value in request.headers:
+        values.add(value)
+        values.update(value.split())
     return values
 
 
