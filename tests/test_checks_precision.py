@@ -260,6 +260,13 @@ def test_a_crash_after_the_routes_whole_write_is_not_a_partial_write() -> None:
             value="tb'\"quote",
         )
 
-    # the quoted email crashed the way the valid request does: only the valid one is judged
-    (finding,) = run_checks([put("valid"), put("quote")], facts(), select={"orphaned-rows"})
-    assert "for the JSON body" not in finding.message and "SQL quotes" not in finding.message
+    # the quoted email crashed the way the valid request does: only the valid one is judged, and
+    # the write the crash left is said in the crash's own finding, not as a partial write
+    (finding,) = run_checks(
+        [put("valid"), put("quote")], facts(), select={"orphaned-rows", "server-error"}
+    )
+    assert finding.check == "server-error"
+    assert finding.message == (
+        "AttributeError: 'NoneType' object has no attribute 'replace' for PUT /api/users/1 "
+        "with no body and no query, and updated 1 row of user"
+    )
