@@ -105,6 +105,19 @@ def test_network_attempts_belong_to_their_exchange(result: ProbeResult) -> None:
     assert exchange(result, "GET", "/crash", "valid").network == ()
 
 
+def test_a_thread_a_request_starts_is_waited_for_and_its_network_attempt_is_that_requests() -> None:
+    # the mail thread connects 0.3 s after its request answered: unwaited, its attempt would land
+    # in later requests (another /invite, or the slow /report) as the machine's speed decides
+    with explored("mail_thread_app:create_app()", timeout=5) as probed:
+        invites = [e for e in probed.exchanges if e.rule == "/invite" and e.method == "POST"]
+        others = [e for e in probed.exchanges if e not in invites]
+        assert invites and others
+        assert [[a.host for a in e.network] for e in invites] == [["smtp.example.com"]] * len(
+            invites
+        )
+        assert [e.network for e in others] == [()] * len(others)
+
+
 def test_wrong_method_is_sent_once_per_rule(result: ProbeResult) -> None:
     wrong = [e for e in result.exchanges if e.case.kind == "wrong-method" and e.rule == "/notes"]
     assert [(e.method, e.status) for e in wrong] == [("GET", 405)]

@@ -74,6 +74,7 @@ from testboost.explore.seeding import (
     seed_rows,
     seed_user_parents,
 )
+from testboost.explore.threads import StartedThreads
 from testboost.explore.timelimit import WorkClock, hang_silence, runqueue_wait, time_limit
 from testboost.explore.values import protected_columns, secret_columns
 from testboost.explore.wizard import SetupForm, complete_setup_form
@@ -607,6 +608,7 @@ class _Recorder:
         self.sent = 0
         #: Told each planned request before it is sent (a child driving a route tells its parent).
         self.announce: Callable[[Planned], None] | None = None
+        self.threads = StartedThreads()
 
     def _on_exception(self, sender: Any, exception: BaseException, **extra: Any) -> None:
         # Flask-RESTX signals every error it answers, a 403 or 404 it was asked for too
@@ -685,6 +687,7 @@ class _Recorder:
         self.logged.clear()
         network_before = len(self.sandbox.network_attempts)
         host_before = len(self.sandbox.host_attempts)
+        threads_before = self.threads.running()
         started, cpu_started = time.perf_counter(), time.thread_time()
         timed_out = False
         response = None
@@ -700,6 +703,7 @@ class _Recorder:
             escaped = exc
         seconds = time.perf_counter() - started
         cpu_seconds = time.thread_time() - cpu_started
+        self.threads.join_new(threads_before)
         wrote = self.database.versions() != versions
         self.dirty = self.dirty or wrote
         changes = diff(before, self.database.read()) if wrote else ()
