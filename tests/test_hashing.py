@@ -18,6 +18,7 @@ from testboost.hashing import (
     cheap_werkzeug_method,
     conftest_source,
     install_cheap_hashing,
+    install_seeded_salts,
 )
 from testboost.sandbox import Sandbox
 from testboost.target import load_app
@@ -192,3 +193,69 @@ def test_scan_says_the_hashing_was_made_cheap(apps_dir: Path, tmp_path: Path) ->
     assert f"setup: password hashing made cheap while probing ({expected})" in run.output
     assert json.loads(report.read_text())["setup"]["hashing"] == [expected]
     assert "A 8" in run.output  # every guarded pair reached: the cheap hashes verified
+
+
+def _hashes_made(seed: int | None) -> dict[str, str]:
+    """One new hash per library, made cheap, salted from ``seed`` (``None``: the system's)."""
+    bcrypt = pytest.importorskip("bcrypt")
+    argon2 = pytest.importorskip("argon2")
+    passlib_hash = pytest.importorskip("passlib.hash")
+    undo_cheap = install_cheap_hashing()
+    undo_salts = install_seeded_salts(seed) if seed is not None else (lambda: None)
+    try:
+        return {
+            "werkzeug": generate_password_hash(PASSWORD),
+            "bcrypt": bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt()).decode(),
+            # CTFd's bcrypt_sha256 draws its salt as these do (passlib's bcrypt backend does not
+            # load with bcrypt 5 here)
+            "passlib": passlib_hash.sha256_crypt.hash(PASSWORD),
+            "passlib pbkdf2": passlib_hash.pbkdf2_sha256.hash(PASSWORD),
+            "argon2": argon2.PasswordHasher().hash(PASSWORD),
+        }
+    finally:
+        undo_salts()
+        undo_cheap()
+
+
+def test_salts_drawn_from_a_seed_repeat_and_the_hashes_verify() -> None:
+    first, again, other = _hashes_made(0), _hashes_made(0), _hashes_made(1)
+    assert first == again  # CTFd's pinned bcrypt-sha256 hash differed in its salt run to run
+    assert all(first[name] != other[name] for name in first)
+    assert all(first[name] != made for name, made in _hashes_made(None).items())
+    bcrypt, argon2 = pytest.importorskip("bcrypt"), pytest.importorskip("argon2")
+    passlib_hash = pytest.importorskip("passlib.hash")
+    assert check_password_hash(first["werkzeug"], PASSWORD)
+    assert not check_password_hash(first["werkzeug"], "wrong")
+    assert bcrypt.checkpw(PASSWORD.encode(), first["bcrypt"].encode())
+    assert not bcrypt.checkpw(b"wrong", first["bcrypt"].encode())
+    assert passlib_hash.sha256_crypt.verify(PASSWORD, first["passlib"])
+    assert not passlib_hash.sha256_crypt.verify("wrong", first["passlib"])
+    assert passlib_hash.pbkdf2_sha256.verify(PASSWORD, first["passlib pbkdf2"])
+    assert argon2.PasswordHasher().verify(first["argon2"], PASSWORD)
+    with pytest.raises(argon2.exceptions.VerifyMismatchError):
+        argon2.PasswordHasher().verify(first["argon2"], "wrong")
+
+
+def test_undo_gives_salts_back_to_the_systems_randomness() -> None:
+    bcrypt = pytest.importorskip("bcrypt")
+    install_seeded_salts(0)()
+    assert generate_password_hash(PASSWORD) != generate_password_hash(PASSWORD)
+    assert bcrypt.gensalt() != bcrypt.gensalt()
+
+
+def _register_hash_with_bcrypt(sandbox: Sandbox, apps_dir: Path) -> str:
+    flask_bcrypt = pytest.importorskip("flask_bcrypt")
+    from flask import Flask
+
+    with sandbox.active():
+        return flask_bcrypt.Bcrypt(Flask(__name__)).generate_password_hash(PASSWORD).decode()
+
+
+def test_a_sandbox_given_the_runs_seed_makes_the_same_hashes(apps_dir: Path) -> None:
+    made = []
+    for seed in (0, 0, 1, None):
+        with Sandbox(salt_seed=seed) as sandbox:
+            made.append((_register_hash(sandbox), _register_hash_with_bcrypt(sandbox, apps_dir)))
+    assert made[0] == made[1]
+    assert made[2][0] != made[0][0] and made[2][1] != made[0][1]
+    assert made[3][0] != made[0][0] and made[3][1] != made[0][1]

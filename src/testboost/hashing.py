@@ -186,6 +186,103 @@ _PATCHES: tuple[tuple[str, Callable[[Callable[[str], None]], Callable[[], None]]
 # --- end of conftest ---
 
 
+#: The characters of a bcrypt salt (bcrypt's own base64), and those that may end one: the last
+#: of its 22 characters carries 2 bits of the salt and 4 unused ones, which must be zero.
+BCRYPT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+BCRYPT_LAST = ".Oeu"
+
+
+def install_seeded_salts(seed: int) -> Callable[[], None]:
+    """Draw the salts of new password hashes from ``random.Random(seed)``; returns the undo.
+
+    A hash made while an app is probed can be pinned in the generated suite: a user row
+    testboost writes with the app's own hasher (CTFd's passlib ``bcrypt_sha256``) is stored in
+    the conftest as it was made. With salts from the system's randomness two runs of ``generate
+    --seed 0`` would differ in it; with this, a run makes the same hashes as the last one.
+    Costs are left as they are: install it after :func:`install_cheap_hashing`, whose functions
+    it wraps. Not for the generated suites: an app's own salts stay random there.
+
+    >>> undo = install_seeded_salts(0)
+    >>> first = generate_password_hash("pw")                           # doctest: +SKIP
+    >>> undo()
+    >>> undo = install_seeded_salts(0)
+    >>> generate_password_hash("pw") == first                          # doctest: +SKIP
+    True
+    >>> undo()
+    """
+    import random
+
+    salts = random.Random(seed)
+    undo = [patch(salts) for name, patch in _SALTS if _installed(name)]
+
+    def restore() -> None:
+        for step in reversed(undo):
+            step()
+
+    return restore
+
+
+def _werkzeug_salts(salts: Any) -> Callable[[], None]:
+    """Werkzeug: ``generate_password_hash`` takes its salt from ``gen_salt``, looked up by name."""
+    security: Any = importlib.import_module("werkzeug.security")
+    real = security.gen_salt
+    characters = getattr(security, "SALT_CHARS", BCRYPT_ALPHABET[2:])
+
+    def gen_salt(length: int) -> str:
+        if length <= 0:
+            return str(real(length))  # Werkzeug's own error
+        return "".join(salts.choice(characters) for _ in range(length))
+
+    security.gen_salt = gen_salt
+    return lambda: setattr(security, "gen_salt", real)
+
+
+def _bcrypt_salts(salts: Any) -> Callable[[], None]:
+    """bcrypt: ``gensalt`` answers ``$2b$<cost>$`` and 22 characters of salt from ``os.urandom``."""
+    module: Any = importlib.import_module("bcrypt")
+    current = module.gensalt
+
+    def gensalt(rounds: int = 12, prefix: bytes = b"2b") -> Any:
+        made: bytes = current(rounds=rounds, prefix=prefix)
+        salt = "".join(salts.choice(BCRYPT_ALPHABET) for _ in range(21))
+        return made[:-22] + (salt + salts.choice(BCRYPT_LAST)).encode("ascii")
+
+    module.gensalt = gensalt
+    return lambda: setattr(module, "gensalt", current)
+
+
+def _passlib_salts(salts: Any) -> Callable[[], None]:
+    """passlib: every handler's salt (and varied rounds) comes from ``passlib.utils.handlers.rng``."""
+    handlers: Any = importlib.import_module("passlib.utils.handlers")
+    real = handlers.rng
+    handlers.rng = salts
+    return lambda: setattr(handlers, "rng", real)
+
+
+def _argon2_salts(salts: Any) -> Callable[[], None]:
+    """argon2-cffi: ``PasswordHasher.hash`` takes a ``salt`` (the cheap one does, and 23.1 on)."""
+    import inspect
+
+    module: Any = importlib.import_module("argon2")
+    current = module.PasswordHasher.hash
+    if "salt" not in inspect.signature(current).parameters:
+        return lambda: None  # an argon2-cffi before 23.1 whose hash is not made cheap
+
+    def hash(self: Any, password: str | bytes, *, salt: bytes | None = None) -> Any:
+        return current(self, password, salt=salt or salts.randbytes(self.salt_len))
+
+    module.PasswordHasher.hash = hash
+    return lambda: setattr(module.PasswordHasher, "hash", current)
+
+
+_SALTS: tuple[tuple[str, Callable[[Any], Callable[[], None]]], ...] = (
+    ("werkzeug.security", _werkzeug_salts),
+    ("bcrypt", _bcrypt_salts),
+    ("passlib.utils.handlers", _passlib_salts),
+    ("argon2", _argon2_salts),
+)
+
+
 def conftest_source() -> str:
     """The part of this module a generated conftest carries (imports folded into the conftest's)."""
     return module_part(__file__)

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 from testboost.compat import url_text
 from testboost.errors import UsageError
-from testboost.hashing import install_cheap_hashing
+from testboost.hashing import install_cheap_hashing, install_seeded_salts
 from testboost.hostguard import HostAttempt, HostGuard
 
 #: Environment variables apps commonly read their database URL from, set before the app is imported.
@@ -174,10 +174,19 @@ class Sandbox:
     URLs the user explicitly allowed (``--allow-db``): those are left as they are.
     """
 
-    def __init__(self, *, allow_db: Sequence[str] = (), cheap_hashing: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        allow_db: Sequence[str] = (),
+        cheap_hashing: bool = True,
+        salt_seed: int | None = None,
+    ) -> None:
         self.allow_db = tuple(allow_db)
         #: Make the app's password hashes cheap while loaded and driven (:mod:`testboost.hashing`).
         self.cheap_hashing = cheap_hashing
+        #: Draw new hashes' salts from this seed (the run's ``--seed``), so that a hash the suite
+        #: pins is the same in every run; ``None``: from the system's randomness.
+        self.salt_seed = salt_seed
         #: What was made cheaper (``"Werkzeug scrypt -> scrypt:128:8:1"``), in the order first seen.
         self.cheap_hashes: dict[str, None] = {}
         self.redirects: list[DatabaseRedirect] = []
@@ -421,6 +430,7 @@ class Sandbox:
             _temporary_files_in(self.directory),
             _quiet_threads(self),
             _cheap_hashing(self),
+            _seeded_salts(self),
             host_phase,
         ):
             yield
@@ -557,6 +567,19 @@ def _cheap_hashing(sandbox: Sandbox) -> Iterator[None]:
         yield
         return
     undo = install_cheap_hashing(lambda what: sandbox.cheap_hashes.setdefault(what))
+    try:
+        yield
+    finally:
+        undo()
+
+
+@contextmanager
+def _seeded_salts(sandbox: Sandbox) -> Iterator[None]:
+    """New hashes' salts drawn from the run's seed (see :mod:`testboost.hashing`), when given."""
+    if sandbox.salt_seed is None:
+        yield
+        return
+    undo = install_seeded_salts(sandbox.salt_seed)
     try:
         yield
     finally:

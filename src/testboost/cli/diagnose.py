@@ -38,7 +38,7 @@ def diagnose(
     from testboost.report.model import SandboxSetup, build_report
 
     checks = check_ids(select, ignore)
-    with loaded_app(spec, allow_db) as (app, sandbox):
+    with loaded_app(spec, allow_db, seed=seed) as (app, sandbox):
         with stage("inventory"):
             inventory = build_inventory(app)
         with stage("explore"):

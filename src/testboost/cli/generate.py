@@ -122,7 +122,7 @@ def write_generated_suite(
     from testboost.generate.writer import check_directory, write_suite
 
     check_directory(out_dir, force=force)
-    with loaded_app(spec, allow_db) as (app, sandbox):
+    with loaded_app(spec, allow_db, seed=seed) as (app, sandbox):
         inventory = build_inventory(app)
         result = explore_with_progress(app, spec, inventory, sandbox, seed, budget, timeout, setup)
         findings = run_checks(result.exchanges, result.facts)

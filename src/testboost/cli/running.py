@@ -69,13 +69,16 @@ def command_spec(app_spec: str | None) -> str:
 
 @contextmanager
 def loaded_app(
-    spec: str, allow_db: tuple[str, ...], *, signals: bool = True
+    spec: str, allow_db: tuple[str, ...], *, signals: bool = True, seed: int | None = None
 ) -> Iterator[tuple[Flask, Sandbox]]:
-    """The app built in a sandbox; ``signals``: the command listens to Flask's signals."""
+    """The app built in a sandbox; ``signals``: the command listens to Flask's signals.
+
+    ``seed`` (the run's ``--seed``) makes the salts of the password hashes made in it repeat.
+    """
     problem = missing_signals() if signals else None
     if problem is not None:
         raise UsageError(f"{problem}.")
-    with Sandbox(allow_db=allow_db) as sandbox:
+    with Sandbox(allow_db=allow_db, salt_seed=seed) as sandbox:
         app = load_app(spec, sandbox)
         yield app, sandbox
 

@@ -1,7 +1,7 @@
 """Query budgets for list routes: a GET that lists rows of a table is sent with the table
 holding 1 row and 20 rows; the number of SQL statements with 20 must not exceed the number with
-1, so an N+1 regression fails. When it already grows the test is an ``xfail(strict=True)``
-naming the counts."""
+1 (and :data:`BUDGET_HEADROOM`), so an N+1 regression fails. When it already grows the test is
+an ``xfail(strict=True)`` naming the counts."""
 
 from __future__ import annotations
 
@@ -18,6 +18,12 @@ from testboost.generate.routes import consistent
 from testboost.generate.world import World
 
 BUDGET_ROWS = (1, 20)
+#: Statements a budget allows over the most the replays counted with 1 row. A list's count can
+#: differ by one with the hash seed alone, which replays under a few seeds need not see: CTFd's
+#: awards run 7 statements under most seeds and 8 under others (the user of an award is in the
+#: request's SQLAlchemy session already, or is lazy-loaded, by set order). An N+1 query adds a
+#: statement per row, 19 with 20 rows, far past it.
+BUDGET_HEADROOM = 1
 
 
 def budget_module(material: Material, world: World, replayer: Replayer) -> ModuleBuilder | None:
@@ -58,13 +64,17 @@ def budget_module(material: Material, world: World, replayer: Replayer) -> Modul
             or seen_twenty.status != 200
         ):
             continue
-        counts = [(p[0].last.statements, p[1].last.statements) for p in (one, twenty)]
-        if any(a != b for a, b in counts):
-            continue
+        ones, twenties = ([p.last.statements for p in pair] for pair in (one, twenty))
+        if (
+            max(ones) - min(ones) > BUDGET_HEADROOM
+            or max(twenties) - min(twenties) > BUDGET_HEADROOM
+        ):
+            continue  # the replays disagree by more than chance: no stable count to hold to
         found_one, found_twenty = listed_items(seen_one.json), listed_items(seen_twenty.json)
         if found_one is None or found_twenty is None or len(found_twenty[0]) <= len(found_one[0]):
             continue
-        budget = counts[0][0]
+        counted = max(ones)
+        budget = counted + BUDGET_HEADROOM
         finding = next(
             (
                 f
@@ -73,11 +83,16 @@ def budget_module(material: Material, world: World, replayer: Replayer) -> Modul
             ),
             None,
         )
-        for rows, seen, count in ((1, seen_one, counts[0][0]), (20, seen_twenty, counts[1][0])):
+        for rows, seen, count in ((1, seen_one, counted), (20, seen_twenty, max(twenties))):
             reason = finding.message if finding is not None else None
-            module.add(
-                _budget_test(module, caller, group, table, rows, seen, budget, count, reason)
-            )
+            if count > budget:
+                reason = reason or (
+                    f"N+1 queries: {group.method} {group.rule} runs {counted} SQL statements with 1 "
+                    f"{singular(table)} and {count} with {rows} {table}"
+                )
+                module.add(_budget_test(module, caller, group, table, rows, seen, budget, reason))
+            else:
+                module.add(_budget_test(module, caller, group, table, rows, seen, budget))
     return module if module.tests else None
 
 
@@ -89,9 +104,9 @@ def _budget_test(
     rows: int,
     seen: Seen,
     budget: int,
-    count: int,
     reason: str | None = None,
 ) -> PlannedTest:
+    """The test of one budget: an ``xfail(strict=True)`` for ``reason`` when it is given."""
     assert group.valid is not None
     step = group.valid.step
     found = listed_items(seen.json)
@@ -113,11 +128,7 @@ def _budget_test(
         f"assert query_counter.count <= {budget}",
     )
     marks: tuple[str, ...] = ()
-    if count > budget:
-        reason = reason or (
-            f"N+1 queries: {group.method} {group.rule} runs {budget} SQL statements with 1 "
-            f"{singular(table)} and {count} with {rows} {table}"
-        )
+    if reason is not None:
         marks = (f"@pytest.mark.xfail(strict=True, reason={string(reason)})",)
     fixtures = (*caller.fixtures(step.identity), "database", "query_counter")
     return PlannedTest(name, fixtures, lines, marks=marks)
