@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+from test_audit_plugin import MINIAPP, plugin_env
 
 from testboost.audit.coverage import FileLines, code_lines, coverage_config, view_line_coverage
 from testboost.audit.matrix import Ratio
@@ -33,14 +38,67 @@ def test_log_of_a_killed_run_gives_the_finished_tests_and_the_one_running(tmp_pa
             }
         },
         {"start": "tests/test_a.py::test_two"},
+        # logged as the killed test made its request: the one trace of what it reached
+        {
+            "hit": {
+                "nodeid": "tests/test_a.py::test_two",
+                "method": "GET",
+                "rule": "/health",
+                "endpoint": "health",
+                "status": 200,
+            }
+        },
     ]
     log.write_text("".join(json.dumps(e) + "\n" for e in entries) + '{"test": {"nodeid"')
     records, counts, errors, running = _from_log(log, tmp_path)
-    assert [r.nodeid for r in records] == ["project/tests/test_a.py::test_one"]
+    assert [(r.nodeid, r.outcome) for r in records] == [
+        ("project/tests/test_a.py::test_one", "passed"),
+        ("project/tests/test_a.py::test_two", None),
+    ]
     assert records[0].hits[0].statuses == ((200, 2),)
+    assert [(h.method, h.rule, h.statuses) for h in records[1].hits] == [
+        ("GET", "/health", ((200, 1),))
+    ]
     assert (counts.passed, counts.failed, counts.errors) == (1, 0, 0)
     assert errors == ()
     assert running == "project/tests/test_a.py::test_two"
+
+
+def test_a_test_killed_after_its_request_still_shows_the_pair_it_reached(tmp_path: Path) -> None:
+    # SIGKILL leaves no document and no record of the running test: only the log's hit lines
+    project = tmp_path / "project"
+    shutil.copytree(MINIAPP, project, ignore=shutil.ignore_patterns("*_tests", "tests"))
+    (project / "killed_tests").mkdir()
+    (project / "killed_tests" / "test_killed.py").write_text(
+        "import os\n\n\ndef test_killed(client):\n"
+        '    assert client.get("/health").status_code == 200\n'
+        "    os._exit(9)\n"
+    )
+    log = tmp_path / "routes.log"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "killed_tests",
+            "-p",
+            "no:cacheprovider",
+            "--testboost-routes",
+            f"--testboost-log={log}",
+        ],
+        cwd=project,
+        env=plugin_env(tmp_path / "site"),
+        capture_output=True,
+        timeout=1800,  # a hang guard
+        check=False,
+    )
+    records, counts, _, running = _from_log(log, tmp_path)
+    assert running == "project/killed_tests/test_killed.py::test_killed"
+    assert [(r.nodeid, r.outcome) for r in records] == [(running, None)]
+    assert [(h.method, h.rule, h.statuses) for h in records[0].hits] == [
+        ("GET", "/health", ((200, 1),))
+    ]
+    assert counts.passed == 0
 
 
 def test_node_ids_are_made_relative_to_the_project(tmp_path: Path) -> None:

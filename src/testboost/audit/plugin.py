@@ -17,7 +17,8 @@ through an ``app`` fixture), without ``static`` and HEAD/OPTIONS; when no app wa
 ``[tool.testboost] app`` in the rootdir's ``pyproject.toml`` is loaded for its url map.
 
 ``--testboost-json FILE`` writes the data (schema ``testboost.routes-run/1``) at the end;
-``--testboost-log FILE`` appends one JSON line per finished test, which is what ``testboost audit``
+``--testboost-log FILE`` appends one JSON line per finished test (and one per pair and status a
+test reaches, as it happens), which is what ``testboost audit``
 reads back when it has to stop a suite that hangs. Under pytest-xdist each worker records its own
 tests and the controller merges them.
 """
@@ -238,6 +239,11 @@ class RouteRecorder:
         statuses = per_test.get(pair)
         if statuses is None:
             statuses = per_test[pair] = {}
+        if status not in statuses and self._log is not None:
+            # logged as it happens: a run killed inside this test still shows what it reached
+            method, rule, endpoint = pair
+            hit = {"method": method, "rule": rule, "endpoint": endpoint, "status": status}
+            self._write({"hit": {"nodeid": node, **hit}})
         statuses[status] = statuses.get(status, 0) + 1
 
     def see_app(self, app: Flask) -> None:

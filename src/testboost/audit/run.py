@@ -380,6 +380,8 @@ def _from_log(
     records: list[TestRecord] = []
     errors: list[CollectionError] = []
     running: str | None = None
+    # what each test reached so far, logged request by request: all the killed test leaves
+    reached: dict[str, dict[tuple[str, str, str], dict[str, int]]] = {}
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
@@ -393,12 +395,25 @@ def _from_log(
             prefix = _prefix(str(entry["rootdir"]), root)
         elif "start" in entry:
             running = prefix + str(entry["start"])
+        elif "hit" in entry:
+            hit = entry["hit"]
+            pair = (str(hit["method"]), str(hit["rule"]), str(hit.get("endpoint") or ""))
+            statuses = reached.setdefault(str(hit["nodeid"]), {}).setdefault(pair, {})
+            statuses[str(hit["status"])] = 1
         elif "test" in entry:
             records.append(_record(entry["test"], prefix))
             running = None
         elif "collection_error" in entry:
             error = entry["collection_error"]
             errors.append(CollectionError(prefix + str(error["nodeid"]), str(error["message"])))
+    if running is not None:
+        unfinished = reached.get(running.removeprefix(prefix), {})
+        hits = [
+            {"method": m, "rule": r, "endpoint": e, "statuses": statuses}
+            for (m, r, e), statuses in unfinished.items()
+        ]
+        if hits:  # the test it was killed in: what it reached, with no outcome
+            records.append(_record({"nodeid": running.removeprefix(prefix), "hits": hits}, prefix))
     tally = {name: 0 for name in _COUNT_FIELDS}
     for record in records:
         name = "errors" if record.outcome == "error" else record.outcome
