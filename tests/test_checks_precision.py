@@ -8,8 +8,13 @@ from test_checks import changed, exchange, facts, raised
 
 from testboost.checks import run_checks
 from testboost.checks.background import background_writes, without_background
-from testboost.checks.environment import environment_notes, unavailable_service
+from testboost.checks.environment import (
+    deliberate_error_notes,
+    environment_notes,
+    unavailable_service,
+)
 from testboost.explore.exchange import Exchange, RaisedError
+from testboost.generate.material import sample_of
 from testboost.report.model import finding_document
 
 LAST_SEEN_BEFORE = {"id": 1, "username": "a", "last_seen": "2024-01-01 00:00:00"}
@@ -197,6 +202,37 @@ def test_not_implemented_on_purpose_is_not_a_crash() -> None:
         ),
     ]
     assert run_checks(answers, facts(), select={"server-error"}) == []
+
+
+def _abort_500(*, deliberate: bool) -> Exchange:
+    error = RaisedError(
+        "InternalServerError",
+        "500 Internal Server Error",
+        "app/views.py:30",
+        "Traceback ...",
+        "werkzeug.exceptions",
+        deliberate=deliberate,
+    )
+    return exchange(rule="/shutdown", status=500, body="<h1>500</h1>", error=error)
+
+
+def test_a_bare_abort_500_is_a_note_and_not_a_crash() -> None:
+    answered = _abort_500(deliberate=True)
+    assert run_checks([answered], facts(), select={"server-error"}) == []
+    assert deliberate_error_notes([answered]) == [
+        "GET /shutdown answered 500 on purpose (abort(500) at app/views.py:30), not reported as "
+        "a crash: check that the condition it tests holds where the app runs"
+    ]
+    # nor does the generated suite pin it as a crash to fix
+    assert sample_of(answered, {}).defects == ()
+
+
+def test_a_500_the_app_did_not_choose_stays_a_crash() -> None:
+    crashed = _abort_500(deliberate=False)
+    (finding,) = run_checks([crashed], facts(), select={"server-error"})
+    assert finding.severity == "high" and finding.location == "app/views.py:30"
+    assert deliberate_error_notes([crashed]) == []
+    assert sample_of(crashed, {}).defects == ("server-error",)
 
 
 # -- object-level auth with evidence --------------------------------------------------------------

@@ -54,12 +54,24 @@ def test_services_unimplemented_actions_and_shared_causes(
     ]
     assert ("server-error", "POST", "/api/invite") not in places
     assert ("server-error", "GET", "/api/newsletter") not in places
-    # a 501 and a deliberate NotImplementedError are answers, not crashes
+    # a 501, a deliberate NotImplementedError and a bare abort(500) are answers, not crashes
     assert ("server-error", "GET", "/api/export") not in places
     assert ("server-error", "POST", "/api/archive") not in places
+    assert ("server-error", "GET", "/api/shutdown") not in places
+    assert [n for n in report["notes"] if "on purpose" in n] == [
+        "GET /api/shutdown answered 500 on purpose (abort(500) at services_app.py:62), not "
+        "reported as a crash: check that the condition it tests holds where the app runs"
+    ]
+    # an abort(500) in an except block is the crash it caught, named by that exception
+    crashes = {f["location"]: f for f in report["findings"] if f["check"] == "server-error"}
+    assert set(crashes) == {"services_app.py:19", "services_app.py:71"}
+    hidden = crashes["services_app.py:71"]
+    assert hidden["message"].startswith(("TypeError", "KeyError"))
+    assert {(r["method"], r["rule"]) for r in hidden["routes"]} == {
+        ("POST", "/api/items/<int:item_id>/rename")
+    }
     # one parser breaking four methods and two routes is one finding listing them all
-    (crash,) = [f for f in report["findings"] if f["check"] == "server-error"]
-    assert crash["location"] == "services_app.py:17"
+    crash = crashes["services_app.py:19"]
     assert {(r["method"], r["rule"]) for r in crash["routes"]} == {
         ("GET", "/api/delay/<delay>"),
         ("POST", "/api/delay/<delay>"),

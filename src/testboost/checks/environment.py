@@ -118,16 +118,41 @@ def environment_notes(exchanges: Sequence[Exchange]) -> list[str]:
     return notes
 
 
-def is_deliberately_unimplemented(exchange: Exchange) -> bool:
-    """A 501, or a ``NotImplementedError``/"not implemented" the app raises on purpose."""
+def answered_on_purpose(exchange: Exchange) -> bool:
+    """A 5xx the view chose: a 501, a ``NotImplementedError``/"not implemented" raised on purpose,
+    or a bare ``abort(500)`` (one inside an ``except`` block is judged by what it caught)."""
     if exchange.status == 501:
         return True
     error = exchange.error
     if error is None:
         return False
-    return error.type == "NotImplementedError" or bool(
-        re.search(r"\bnot (?:been |yet )?implemented\b", error.message, re.IGNORECASE)
+    return (
+        error.deliberate
+        or error.type == "NotImplementedError"
+        or bool(re.search(r"\bnot (?:been |yet )?implemented\b", error.message, re.IGNORECASE))
     )
+
+
+def deliberate_error_notes(exchanges: Sequence[Exchange]) -> list[str]:
+    """One note per ``abort(5xx)`` line the probe reached: not reported, but not left unsaid.
+
+    Such a view answers 5xx when a condition it tests fails (a dev-server hook, a setting, a
+    service); in the sandbox that condition may differ from where the app runs.
+    """
+    pairs: dict[tuple[str, int], dict[tuple[str, str], None]] = {}
+    for exchange in exchanges:
+        error = exchange.error
+        if error is not None and error.deliberate:
+            line = (error.location or exchange.rule, exchange.status)
+            pairs.setdefault(line, {})[(exchange.method, exchange.rule)] = None
+    notes = []
+    for (where, status), seen in sorted(pairs.items()):
+        names = ", ".join(f"{method} {rule}" for method, rule in sorted(seen))
+        notes.append(
+            f"{names} answered {status} on purpose (abort({status}) at {where}), not reported "
+            "as a crash: check that the condition it tests holds where the app runs"
+        )
+    return notes
 
 
 #: the smallest share of an app's routes that must redirect to one page to call it a wall

@@ -1,9 +1,10 @@
 """``server-error``: a request makes the app answer 5xx, raise, or run past the time limit.
 
 Quoted input that breaks SQL is reported by ``sql-injection`` instead, and a failure caused by the
-sandbox refusing a connection by ``outbound-network``. A 501, or a ``NotImplementedError`` or "not
-implemented" the app raises on purpose, is an answer, not a crash; a service the sandbox does not
-run (Redis, SMTP...) is a note (see :mod:`testboost.checks.environment`).
+sandbox refusing a connection by ``outbound-network``. A 501, a ``NotImplementedError`` or "not
+implemented" the app raises on purpose, or a bare ``abort(500)``, is an answer, not a crash (an
+``abort(500)`` in an ``except`` block is judged by the exception it caught); it and a service the
+sandbox does not run (Redis, SMTP...) are notes (see :mod:`testboost.checks.environment`).
 
 The same exception type at the same ``file:line`` is one cause: on several methods or routes it is
 one finding listing them all; so is every ``OverflowError`` of an integer past 64 bits (the
@@ -20,7 +21,7 @@ from collections.abc import Iterator, Sequence
 
 from testboost.checks import Finding, register
 from testboost.checks.describe import describe_changes, describe_input, error_text
-from testboost.checks.environment import is_deliberately_unimplemented
+from testboost.checks.environment import answered_on_purpose
 from testboost.checks.orphaned_rows import kept_writes
 from testboost.checks.outbound_network import blocked_network_fallout
 from testboost.checks.sql_injection import injection_errors
@@ -41,7 +42,7 @@ def server_error(exchanges: Sequence[Exchange], facts: ProbeFacts) -> Iterator[F
         if (exchange.status >= 500 or exchange.error is not None or exchange.timed_out)
         and id(exchange) not in claimed
         and not blocked_network_fallout(exchange)
-        and not is_deliberately_unimplemented(exchange)
+        and not answered_on_purpose(exchange)
     ]
     # the valid request crashing the same way: the field another case changed is not the cause
     valid_causes = {

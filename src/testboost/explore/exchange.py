@@ -102,13 +102,18 @@ _MISSING_SCHEMA = re.compile(
 
 @dataclass(frozen=True)
 class RaisedError:
-    """An exception a view raised: type, message, and the user's ``file:line`` it came from."""
+    """An exception a view raised: type, message, and the user's ``file:line`` it came from.
+
+    ``deliberate`` is an HTTP 5xx the app raised itself with nothing caught behind it (a bare
+    ``abort(500)``): an answer the view chose, not a crash.
+    """
 
     type: str
     message: str
     location: str | None
     traceback: str
     module: str = ""
+    deliberate: bool = False
 
     @property
     def missing_schema(self) -> str | None:

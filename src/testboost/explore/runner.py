@@ -601,6 +601,8 @@ class _Recorder:
         self.lazy_loads: list[tuple[str, str | None]] = []
         self.tracing = False
         self.raised: list[BaseException] = []
+        #: 5xx HTTP exceptions the app raised itself (``abort(500)``): Flask signals none of them
+        self.aborted: list[HTTPException] = []
         # exceptions an app caught and logged (log.exception) before answering 500 itself
         self.logged = logged if logged is not None else []
         self.anonymous = app.test_client()
@@ -629,6 +631,10 @@ class _Recorder:
             where = user_frame_location(traceback.extract_stack()[:-1])
             self.lazy_loads.append((name, where))
 
+    def _on_http_exception(self, exception: HTTPException) -> None:
+        if (exception.code or 500) >= 500:
+            self.aborted.append(exception)
+
     @contextmanager
     def listening(self) -> Iterator[None]:
         got_request_exception.connect(self._on_exception, self.app, weak=False)
@@ -643,7 +649,8 @@ class _Recorder:
             if session_class is not None:
                 event.listen(session_class, "do_orm_execute", self._on_orm_execute)
         try:
-            yield
+            with _watched_http_exceptions(self.app, self._on_http_exception):
+                yield
         finally:
             got_request_exception.disconnect(self._on_exception, self.app)
             self.sandbox.statement_listeners.remove(self._on_raw_sql)
@@ -684,6 +691,7 @@ class _Recorder:
         self.lazy_loads.clear()
         self.tracing = prepare is not None
         self.raised.clear()
+        self.aborted.clear()
         self.logged.clear()
         network_before = len(self.sandbox.network_attempts)
         host_before = len(self.sandbox.host_attempts)
@@ -709,10 +717,17 @@ class _Recorder:
         changes = diff(before, self.database.read()) if wrote else ()
         network = tuple(self.sandbox.network_attempts[network_before:])
         host = tuple(self.sandbox.host_attempts[host_before:])
+        failed = response is None or response.status_code >= 500
         raised = self.raised[0] if self.raised else escaped
-        if raised is None and self.logged and (response is None or response.status_code >= 500):
+        deliberate = False
+        if raised is None and failed and self.aborted:
+            # abort(500) in an ``except`` block hides the exception it caught: that is the cause
+            raised = self.aborted[-1].__context__
+        if raised is None and self.logged and failed:
             raised = self.logged[-1]
-        error = _raised_error(raised, self.timeout) if raised is not None else None
+        if raised is None and failed and self.aborted:
+            raised, deliberate = self.aborted[-1], True
+        error = _raised_error(raised, self.timeout, deliberate) if raised is not None else None
         # a request that never produced a response (time-out, sys.exit) is recorded as a 500
         status, content_type, body = 500, "", ""
         headers: tuple[tuple[str, str], ...] = ()
@@ -861,7 +876,33 @@ def _parse_json(body: str, mimetype: str) -> tuple[Any, bool]:
         return None, False
 
 
-def _raised_error(exception: BaseException, timeout: float) -> RaisedError:
+@contextmanager
+def _watched_http_exceptions(app: Flask, seen: Callable[[HTTPException], None]) -> Iterator[None]:
+    """Tell ``seen`` every HTTP exception the app's views raise, while the block runs.
+
+    Flask answers an ``abort(500)`` through ``handle_http_exception`` and sends no signal; the
+    app's method is wrapped on the instance and put back after.
+    """
+    own = app.__dict__.get("handle_http_exception")
+    handle = app.handle_http_exception
+
+    def watched(exception: HTTPException) -> Any:
+        seen(exception)
+        return handle(exception)
+
+    setattr(app, "handle_http_exception", watched)  # noqa: B010 - Flask's method, typed for self
+    try:
+        yield
+    finally:
+        if own is None:
+            del app.handle_http_exception
+        else:
+            setattr(app, "handle_http_exception", own)  # noqa: B010
+
+
+def _raised_error(
+    exception: BaseException, timeout: float, deliberate: bool = False
+) -> RaisedError:
     stack = traceback.extract_tb(exception.__traceback__)
     if isinstance(exception, RequestTimeout):
         message = f"the request did not finish in {timeout:g} s"
@@ -873,6 +914,7 @@ def _raised_error(exception: BaseException, timeout: float) -> RaisedError:
         location=user_frame_location(stack),
         traceback="".join(traceback.format_exception(exception))[-4000:],
         module=type(exception).__module__,
+        deliberate=deliberate,
     )
 
 

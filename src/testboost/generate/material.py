@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from testboost.checks import Finding, load_checks, request_json
+from testboost.checks.environment import answered_on_purpose
 from testboost.explore.exchange import Exchange, ProbeFacts
 from testboost.generate.replay import Step
 from testboost.inventory import Route
@@ -81,7 +82,8 @@ def sample_of(exchange: Exchange, defects: Mapping[str, tuple[str, ...]]) -> Sam
     flagged = tuple(
         c for c in defects.get(request_json(exchange.request), ()) if c not in PERFORMANCE_CHECKS
     )
-    if exchange.status >= 500 or exchange.timed_out or exchange.error is not None:
+    crashed = exchange.status >= 500 or exchange.timed_out or exchange.error is not None
+    if crashed and not answered_on_purpose(exchange):
         flagged = tuple(sorted({*flagged, "server-error"}))
     return Sample(
         kind=exchange.case.kind,

@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from testboost.checks import Finding
-from testboost.checks.environment import environment_notes, setup_wall_notes
+from testboost.checks.environment import (
+    deliberate_error_notes,
+    environment_notes,
+    setup_wall_notes,
+)
 from testboost.explore.exchange import Exchange, ProbeRequest
 from testboost.explore.reach import Reach, reach_document
 from testboost.inventory import Route
@@ -115,7 +119,12 @@ def build_report(
         seed=seed,
         seconds=seconds,
         requests=len(exchanges) if requests is None else requests,
-        notes=(*notes, *environment_notes(exchanges), *setup_wall_notes(exchanges)),
+        notes=(
+            *notes,
+            *environment_notes(exchanges),
+            *deliberate_error_notes(exchanges),
+            *setup_wall_notes(exchanges),
+        ),
         reach=reach,
         setup=setup,
         evidence=find_evidence(findings, exchanges),

@@ -1,9 +1,11 @@
 """A JSON API that needs a mail server, leaves some actions unimplemented on purpose, has no JSON
 error handler, and shares one broken parser between several methods and routes.
 
-What a scan must say: one note for the SMTP server (not a crash per route), nothing for the 501
-and the deliberate ``NotImplementedError``, one ``server-error`` for the shared parser listing
-every method and route, one ``non-json-error`` per missing handler.
+What a scan must say: one note for the SMTP server (not a crash per route), nothing for the 501,
+the deliberate ``NotImplementedError`` and the bare ``abort(500)`` of a view meant for another
+server (a note instead), one ``server-error`` for the shared parser listing every method and
+route, one for the ``KeyError`` an ``abort(500)`` hides in an ``except`` block, one
+``non-json-error`` per missing handler.
 """
 
 import smtplib
@@ -52,6 +54,24 @@ def create_app():
     @app.get("/api/wait/<seconds>")
     def wait(seconds):
         return jsonify(waited=parse_delay(seconds))
+
+    @app.get("/api/shutdown")
+    def shutdown():
+        stop = request.environ.get("werkzeug.server.shutdown")  # only the old dev server has it
+        if not stop:
+            abort(500)
+        stop()
+        return jsonify(stopping=True)
+
+    @app.post("/api/items/<int:item_id>/rename")
+    def rename_item(item_id):
+        if item_id not in ITEMS:
+            abort(404)
+        try:
+            ITEMS[item_id]["name"] = str(request.get_json(silent=True)["name"])
+        except Exception:
+            abort(500)  # hides the TypeError/KeyError of a body without "name"
+        return jsonify(ITEMS[item_id])
 
     @app.get("/api/items")
     def list_items():
