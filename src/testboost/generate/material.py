@@ -35,6 +35,12 @@ class Sample:
     probe_status: int | None = None
     exchange: Exchange | None = None
 
+    def answered_on_purpose(self, status: int) -> bool:
+        """Whether ``status`` is the 5xx the view chose when probed (a bare ``abort(500)``, a
+        501): today's answer to pin, not a crash."""
+        probed = self.exchange
+        return probed is not None and probed.status == status and answered_on_purpose(probed)
+
 
 @dataclass(frozen=True)
 class Group:

@@ -180,13 +180,14 @@ def pinning_test(
     context: Context, module: ModuleBuilder, group: Group, sample: Sample, pair: Pair
 ) -> PlannedTest | None:
     """A passing test of what a route answers today, for a route whose other tests are all
-    xfails or 405s: without it a route turned into a 500 would still "fail as expected".
+    xfails or 405s: without it a route turned into a 500 would still "fail as expected". A 5xx
+    the view chose (a bare ``abort(500)``) is pinned like any answer; a crash never is.
 
     A request behind a defect keeps only what the defect is not about: the status, the content
     type, an empty body; others get their body checked too.
     """
     seen = consistent(pair)
-    if seen is None or seen.status >= 500:
+    if seen is None or (seen.status >= 500 and not sample.answered_on_purpose(seen.status)):
         return None
     first, second = pair[0].last, pair[1].last
     lines = [status_line(seen), *content_type_line(first, second)]
@@ -197,7 +198,9 @@ def pinning_test(
         lines.append('assert response.get_data() == b""')
     if len(lines) < 2:
         return None  # the status alone: a hollow test
-    if sample.kind == "valid":
+    if seen.status >= 500:
+        behaviour = f"answers_{seen.status}_on_purpose"
+    elif sample.kind == "valid":
         behaviour = _success_behaviour(seen)
     else:
         behaviour = f"answers_{seen.status}_{_when(sample)}"
