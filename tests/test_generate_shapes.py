@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -56,14 +57,24 @@ def _pytest(suite: Path, *options: str, hash_seed: int = 0) -> subprocess.Comple
     )
 
 
-def _generate(tmp: Path, app: str, spec: str, out: str = "suite") -> tuple[Path, Path, str]:
+class Generated(NamedTuple):
+    """A generated suite: the project it was made from, the suite, and what generate printed."""
+
+    project: Path
+    suite: Path
+    output: str
+
+
+def _generate(tmp: Path, app: str, out: str = "suite") -> Generated:
+    """``testboost generate`` on ``tests/apps/<app>.py``'s ``create_app()``, copied to ``tmp``."""
     project = tmp / "project"
     if not project.exists():
         project.mkdir()
         shutil.copy(APPS / f"{app}.py", project)
+    spec = f"{app}:create_app()"
     result = _testboost(project, "generate", "--app", spec, "--out", str(tmp / out), "--seed", "1")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    return project, tmp / out, result.stdout
+    return Generated(project, tmp / out, result.stdout)
 
 
 def _tests(suite: Path) -> dict[str, tuple[str, str]]:
@@ -111,14 +122,14 @@ def _mutated(tmp: Path, suite: Path, app: str, old: str, new: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def bytes_suite(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    return _generate(tmp_path_factory.mktemp("bytes"), "bytes_app", "bytes_app:create_app()")
+def bytes_suite(tmp_path_factory: pytest.TempPathFactory) -> Generated:
+    return _generate(tmp_path_factory.mktemp("bytes"), "bytes_app")
 
 
 def test_routes_outside_blueprints_get_one_module_per_resource(
-    bytes_suite: tuple[Path, Path, str],
+    bytes_suite: Generated,
 ) -> None:
-    _, suite, _ = bytes_suite
+    suite = bytes_suite.suite
     modules = {p.name for p in suite.glob("test_*.py")}
     assert modules == {
         "test_colours.py",
@@ -131,9 +142,9 @@ def test_routes_outside_blueprints_get_one_module_per_resource(
 
 @pytest.mark.parametrize("hash_seed", [0, 1, 12345])
 def test_the_suite_passes_on_the_app_whatever_the_hash_seed(
-    bytes_suite: tuple[Path, Path, str], hash_seed: int
+    bytes_suite: Generated, hash_seed: int
 ) -> None:
-    _, suite, _ = bytes_suite
+    suite = bytes_suite.suite
     completed = _pytest(suite, hash_seed=hash_seed)
     assert completed.returncode == 0, completed.stdout[-3000:]
     summary = completed.stdout.strip().splitlines()[-1]
@@ -141,9 +152,9 @@ def test_the_suite_passes_on_the_app_whatever_the_hash_seed(
 
 
 def test_bytes_are_checked_by_stable_properties_never_as_text(
-    bytes_suite: tuple[Path, Path, str],
+    bytes_suite: Generated,
 ) -> None:
-    _, suite, _ = bytes_suite
+    suite = bytes_suite.suite
     tests = _tests(suite)
     logo = tests["test_get_images_logo_returns_200_with_an_image"][1]
     assert "len(response.get_data()) == 2680" in logo
@@ -159,9 +170,9 @@ def test_bytes_are_checked_by_stable_properties_never_as_text(
 
 
 def test_random_and_per_process_values_are_never_pinned(
-    bytes_suite: tuple[Path, Path, str],
+    bytes_suite: Generated,
 ) -> None:
-    _, suite, _ = bytes_suite
+    suite = bytes_suite.suite
     tests = _tests(suite)
     assert '"value": ANY' in tests["test_get_random_number_returns_200_with_json"][1]
     assert '"token": ANY' in tests["test_get_random_token_returns_200_with_json"][1]
@@ -171,8 +182,8 @@ def test_random_and_per_process_values_are_never_pinned(
     assert '"colours": ANY' in colours and '"count": 7' in colours
 
 
-def test_every_route_has_a_passing_test(bytes_suite: tuple[Path, Path, str]) -> None:
-    _, suite, _ = bytes_suite
+def test_every_route_has_a_passing_test(bytes_suite: Generated) -> None:
+    suite = bytes_suite.suite
     passing = " ".join(
         source for _, source in _tests(suite).values() if "xfail" not in _marks(source)
     )
@@ -231,9 +242,9 @@ def test_every_route_has_a_passing_test(bytes_suite: tuple[Path, Path, str]) -> 
     ],
 )
 def test_the_suite_fails_when_what_it_pins_changes(
-    bytes_suite: tuple[Path, Path, str], tmp_path: Path, old: str, new: str, failing: str
+    bytes_suite: Generated, tmp_path: Path, old: str, new: str, failing: str
 ) -> None:
-    _, suite, _ = bytes_suite
+    suite = bytes_suite.suite
     completed = _pytest(_mutated(tmp_path, suite, "bytes_app", old, new))
     assert completed.returncode == 1, completed.stdout[-2000:]
     assert f"::{failing} " in completed.stdout or f"::{failing}\n" in completed.stdout, (
@@ -242,10 +253,10 @@ def test_the_suite_fails_when_what_it_pins_changes(
 
 
 def test_two_runs_with_the_same_seed_write_the_same_bytes(
-    bytes_suite: tuple[Path, Path, str],
+    bytes_suite: Generated,
 ) -> None:
-    project, suite, _ = bytes_suite
-    _, again, _ = _generate(project.parent, "bytes_app", "bytes_app:create_app()", "again")
+    project, suite = bytes_suite.project, bytes_suite.suite
+    _, again, _ = _generate(project.parent, "bytes_app", "again")
     names = sorted(p.name for p in suite.iterdir() if p.suffix == ".py")
     assert names == sorted(p.name for p in again.iterdir() if p.suffix == ".py")
     for name in names:
@@ -267,7 +278,7 @@ def test_tests_of_a_user_that_cannot_log_in_are_left_out_and_the_run_says_so(
 ) -> None:
     # testboost finds no login for this app: its users exist, but no test may use a logged-in
     # fixture the conftest cannot define
-    _, suite, output = _generate(tmp_path, "oddauth_app", "oddauth_app:create_app()")
+    _, suite, output = _generate(tmp_path, "oddauth_app")
     assert "no tests as user A:" in output and "could not log in" in output
     defined = _fixtures_defined(suite / "conftest.py") | {"tmp_path", "monkeypatch"}
     tests = _tests(suite)
@@ -290,14 +301,14 @@ def test_tests_of_a_user_that_cannot_log_in_are_left_out_and_the_run_says_so(
 
 
 @pytest.fixture(scope="module")
-def abort_suite(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    return _generate(tmp_path_factory.mktemp("abort"), "abort_app", "abort_app:create_app()")
+def abort_suite(tmp_path_factory: pytest.TempPathFactory) -> Generated:
+    return _generate(tmp_path_factory.mktemp("abort"), "abort_app")
 
 
 def test_a_500_answered_on_purpose_is_pinned_and_a_hidden_crash_is_an_xfail(
-    abort_suite: tuple[Path, Path, str],
+    abort_suite: Generated,
 ) -> None:
-    _, suite, _ = abort_suite
+    suite = abort_suite.suite
     tests = _tests(suite)
     pinned = tests["test_get_shutdown_answers_500_on_purpose"][1]
     assert _marks(pinned) == ""
@@ -313,9 +324,9 @@ def test_a_500_answered_on_purpose_is_pinned_and_a_hidden_crash_is_an_xfail(
 
 
 def test_the_pinned_500_fails_when_the_route_answers_otherwise(
-    tmp_path: Path, abort_suite: tuple[Path, Path, str]
+    tmp_path: Path, abort_suite: Generated
 ) -> None:
-    _, suite, _ = abort_suite
+    suite = abort_suite.suite
     mutant = _mutated(
         tmp_path, suite, "abort_app", "abort(500)\n        stop()", "abort(503)\n        stop()"
     )
